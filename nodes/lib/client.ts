@@ -1,0 +1,191 @@
+import axios, { AxiosError, AxiosInstance } from 'axios';
+import http from 'node:http';
+import https from 'node:https';
+import { decodeBase64, unwrapBase64 } from './base64';
+import { clip, VoxcpmError } from './errors';
+import { parseWav, WavFormatError, WavInfo } from './wav';
+
+/** The JSON body of `POST /api/tts`. The documented examples always send all four keys. */
+export interface TtsRequestBody {
+  text: string;
+  prompt: string;
+  audio: string;
+  reference_text: string;
+}
+
+export interface SynthesisResult {
+  /** The whole WAV file as the server sent it. */
+  wav: Buffer;
+  /** What its header says; the header wins over the JSON `sample_rate`. */
+  info: WavInfo;
+  /** The JSON `sample_rate`, when it is a number. */
+  reportedSampleRate?: number;
+  /** Wall time of the HTTP exchange, in milliseconds. */
+  elapsedMs: number;
+}
+
+export interface ClientOptions {
+  /** The endpoint to POST to, as `resolveEndpoint` returns it. */
+  endpoint: string;
+  /** Longest wait for one answer, in milliseconds. */
+  timeoutMs: number;
+  /** Larger answers are cut off (a base64 minute of 48 kHz float audio is ~15 MB). */
+  maxResponseBytes?: number;
+  /** Extra request headers (authorisation); never logged or quoted in errors. */
+  headers?: Record<string, string>;
+}
+
+export const DEFAULT_MAX_RESPONSE_BYTES = 100 * 1024 * 1024;
+
+/** One VoxCPM2 server: one HTTP exchange per call, no retries, no queue. */
+export class VoxcpmClient {
+  readonly endpoint: string;
+  private readonly options: ClientOptions;
+  private readonly http: AxiosInstance;
+  private readonly agents: { http: http.Agent; https: https.Agent };
+
+  constructor(options: ClientOptions) {
+    this.options = options;
+    this.endpoint = options.endpoint;
+    // Keep-alive saves the TCP (and TLS) handshake on every announcement.
+    this.agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+    this.http = axios.create({
+      httpAgent: this.agents.http,
+      httpsAgent: this.agents.https,
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      responseType: 'text',
+      // The body is parsed here, not by axios, so that non-JSON answers can be named.
+      transformResponse: [(data: unknown) => data],
+      validateStatus: () => true,
+      maxContentLength: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+      maxBodyLength: Infinity,
+      maxRedirects: 0,
+    });
+  }
+
+  /** Where the server is, for messages: no query string (it may carry a key). */
+  get displayEndpoint(): string {
+    const url = new URL(this.endpoint);
+    return `${url.origin}${url.pathname}`;
+  }
+
+  async synthesize(body: TtsRequestBody, signal?: AbortSignal, timeoutMs = this.options.timeoutMs): Promise<SynthesisResult> {
+    const started = Date.now();
+    const deadline = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      deadline.abort();
+    }, timeoutMs);
+    const onAbort = () => deadline.abort();
+    if (signal?.aborted) deadline.abort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const res = await this.http.post<string>(this.endpoint, body, {
+        signal: deadline.signal,
+        headers: this.options.headers,
+      });
+      return this.readAnswer(res.status, res.statusText, String(res.headers['content-type'] ?? ''), res.data, Date.now() - started);
+    } catch (err) {
+      if (err instanceof VoxcpmError) throw err;
+      if (timedOut) {
+        throw new VoxcpmError('VOXCPM_TIMEOUT', `No answer from ${this.displayEndpoint} within ${formatSeconds(timeoutMs)} s`);
+      }
+      if (signal?.aborted) throw new VoxcpmError('VOXCPM_ABORTED', 'The request was aborted');
+      throw this.transportError(err);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Frees the keep-alive sockets. Requests still running are aborted by their signals. */
+  close(): void {
+    this.agents.http.destroy();
+    this.agents.https.destroy();
+  }
+
+  private readAnswer(status: number, statusText: string, contentType: string, text: string, elapsedMs: number): SynthesisResult {
+    const json = parseJson(text);
+    const where = this.displayEndpoint;
+    // The document does not say which HTTP status an error body comes with: read it whatever the status.
+    if (isObject(json) && json.status === 'error') {
+      const said = typeof json.message === 'string' && json.message ? json.message : '(no message)';
+      const http = status >= 200 && status < 300 ? '' : ` (HTTP ${status})`;
+      throw new VoxcpmError('VOXCPM_SERVER_ERROR', `The VoxCPM2 server answered with an error${http}: "${clip(said, 200)}"`);
+    }
+    if (status < 200 || status >= 300) {
+      const title = /<title>([^<]*)<\/title>/i.exec(text)?.[1]?.trim();
+      const detail = title ? `: ${clip(title, 80)}` : contentType ? ` (${clip(contentType, 60)})` : '';
+      throw new VoxcpmError('VOXCPM_HTTP', `HTTP ${status}${statusText ? ` ${statusText}` : ''} from ${where}${detail}`);
+    }
+    if (json === undefined) {
+      throw new VoxcpmError('VOXCPM_BAD_RESPONSE', `The answer from ${where} is not JSON${contentType ? ` (${clip(contentType, 60)})` : ''}`);
+    }
+    if (!isObject(json) || json.status !== 'success') {
+      throw new VoxcpmError('VOXCPM_BAD_RESPONSE', `The answer from ${where} is JSON but not the VoxCPM2 API's (no "status":"success")`);
+    }
+    if (typeof json.audio !== 'string' || json.audio === '') {
+      throw new VoxcpmError('VOXCPM_BAD_RESPONSE', `The answer from ${where} says success but carries no audio`);
+    }
+    const wav = decodeBase64(unwrapBase64(json.audio).base64);
+    if (!wav) {
+      throw new VoxcpmError('VOXCPM_BAD_RESPONSE', `The audio from ${where} is not valid base64`);
+    }
+    let info: WavInfo;
+    try {
+      info = parseWav(wav);
+    } catch (err) {
+      const why = err instanceof WavFormatError ? err.message : String(err);
+      throw new VoxcpmError('VOXCPM_BAD_RESPONSE', `The audio from ${where} is not a usable WAV file: ${why}`);
+    }
+    if (info.frames === 0) {
+      throw new VoxcpmError('VOXCPM_BAD_RESPONSE', `The audio from ${where} is a WAV file without samples`);
+    }
+    const reportedSampleRate = typeof json.sample_rate === 'number' ? json.sample_rate : undefined;
+    return { wav, info, reportedSampleRate, elapsedMs };
+  }
+
+  private transportError(err: unknown): VoxcpmError {
+    const where = this.displayEndpoint;
+    const code = err instanceof AxiosError ? err.code ?? '' : '';
+    const cause = err instanceof AxiosError && err.cause && 'code' in err.cause ? String((err.cause as { code?: unknown }).code ?? '') : '';
+    const message = err instanceof Error ? err.message : String(err);
+    const any = `${code} ${cause} ${message}`;
+    if (/maxContentLength/i.test(message)) {
+      const limit = this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+      return new VoxcpmError('VOXCPM_BAD_RESPONSE', `The answer from ${where} is larger than the limit of ${Math.round(limit / 1048576)} MB and was cut off`);
+    }
+    if (/ECONNREFUSED/.test(any)) {
+      return new VoxcpmError('VOXCPM_UNREACHABLE', `Connection refused by ${where}: is the VoxCPM2 server running?`);
+    }
+    if (/ENOTFOUND|EAI_AGAIN/.test(any)) {
+      return new VoxcpmError('VOXCPM_UNREACHABLE', `The host of ${where} cannot be found (DNS)`);
+    }
+    if (/CERT|SSL|TLS|SELF_SIGNED/i.test(any)) {
+      return new VoxcpmError('VOXCPM_UNREACHABLE', `TLS failed with ${where}: ${clip(message, 120)}`);
+    }
+    if (/ECONNRESET|EPIPE|socket hang up|aborted|ERR_BAD_RESPONSE/i.test(any)) {
+      return new VoxcpmError('VOXCPM_UNREACHABLE', `The connection to ${where} was cut before the answer was complete`);
+    }
+    return new VoxcpmError('VOXCPM_UNREACHABLE', `Cannot reach ${where}: ${clip(message, 120)}`);
+  }
+}
+
+function parseJson(text: string): unknown {
+  const start = text.trimStart()[0];
+  if (start !== '{' && start !== '[') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function formatSeconds(ms: number): string {
+  return String(Math.round(ms / 100) / 10);
+}

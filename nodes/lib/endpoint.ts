@@ -1,0 +1,44 @@
+import { VoxcpmError } from './errors';
+
+export const API_PATH = '/api/tts';
+
+/**
+ * Turns what a user typed into the endpoint to POST to.
+ * Accepts a base URL (`http://host:5022`), a reverse-proxy prefix (`https://h/voxcpm`),
+ * the full endpoint (`.../api/tts`) or a bare `host:port`, which is taken as http.
+ */
+export function resolveEndpoint(input: unknown): string {
+  if (typeof input !== 'string' || input.trim() === '') {
+    throw new VoxcpmError('VOXCPM_CONFIG', 'No server URL is configured: set the URL of the VoxCPM2 server, e.g. http://192.168.1.50:5022');
+  }
+  const raw = input.trim();
+  const invalid = () =>
+    new VoxcpmError('VOXCPM_CONFIG', `The server URL "${raw}" is not a valid URL: use e.g. http://192.168.1.50:5022`);
+  let withScheme = raw;
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
+    // Only a plain `host[:port][/path]` may omit the scheme; "5022" or "http:/host" are typos.
+    const m = /^([^\s/:]+)(:\d+)?(\/.*)?$/.exec(raw);
+    if (!m || /^\d+$/.test(m[1])) throw invalid();
+    withScheme = `http://${raw}`;
+  }
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw invalid();
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new VoxcpmError('VOXCPM_CONFIG', `The server URL "${raw}" must start with http:// or https://`);
+  }
+  if (!url.hostname) {
+    throw new VoxcpmError('VOXCPM_CONFIG', `The server URL "${raw}" names no host`);
+  }
+  if (url.username || url.password) {
+    // Credentials in a URL end up in logs and flow exports.
+    throw new VoxcpmError('VOXCPM_CONFIG', 'The server URL must not contain a user name or password');
+  }
+  const path = url.pathname.replace(/\/+$/, '');
+  url.pathname = path.endsWith(API_PATH) ? path : `${path}${API_PATH}`;
+  url.hash = '';
+  return url.toString();
+}

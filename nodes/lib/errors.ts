@@ -1,0 +1,47 @@
+/**
+ * Every failure the nodes report carries one of these codes. Node-RED copies
+ * `err.code` to `msg.error.code`, so Catch flows can branch on it.
+ */
+export type VoxcpmErrorCode =
+  | 'VOXCPM_TEXT_EMPTY'
+  | 'VOXCPM_AUDIO_MISSING'
+  | 'VOXCPM_AUDIO_INVALID'
+  | 'VOXCPM_INPUT_INVALID'
+  | 'VOXCPM_CONFIG'
+  | 'VOXCPM_UNREACHABLE'
+  | 'VOXCPM_TIMEOUT'
+  | 'VOXCPM_SERVER_ERROR'
+  | 'VOXCPM_HTTP'
+  | 'VOXCPM_BAD_RESPONSE'
+  | 'VOXCPM_ABORTED';
+
+/** Error texts stay short: they end up in status bars, logs and debug panes. */
+const MAX_MESSAGE = 300;
+
+export class VoxcpmError extends Error {
+  readonly code: VoxcpmErrorCode;
+
+  constructor(code: VoxcpmErrorCode, message: string) {
+    super(clip(message, MAX_MESSAGE));
+    this.name = 'VoxcpmError';
+    this.code = code;
+  }
+}
+
+export function isVoxcpmError(err: unknown): err is VoxcpmError {
+  return err instanceof VoxcpmError;
+}
+
+/** Shortens a text for inclusion in a message: never quote a whole base64 blob. */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+}
+
+/** Describes a value's type in words for error messages ("a number", "an object"). */
+export function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'nothing';
+  if (Buffer.isBuffer(value)) return 'a Buffer';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}

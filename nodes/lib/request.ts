@@ -1,0 +1,154 @@
+import type { TtsRequestBody } from './client';
+import { describeType, VoxcpmError } from './errors';
+import { Reference, referenceFromValue } from './reference';
+
+/**
+ * The msg-to-request rules of the two flow nodes. Precedence, highest first:
+ * a field of an object payload > the msg property > the node's setting.
+ * A field that is present but empty counts as given ("" means "none").
+ */
+
+export type WarningKind = 'audio-dropped' | 'prompt-dropped' | 'reference-not-wav' | 'reference-duration';
+
+export interface RequestWarning {
+  kind: WarningKind;
+  message: string;
+}
+
+export interface BuiltRequest {
+  body: TtsRequestBody;
+  warnings: RequestWarning[];
+}
+
+/** The parts of a Node-RED message these rules read. */
+export interface InputMessage {
+  payload?: unknown;
+  prompt?: unknown;
+  audio?: unknown;
+  referenceText?: unknown;
+}
+
+export interface TtsSettings {
+  prompt: string;
+}
+
+export interface CloneSettings {
+  prompt: string;
+  referenceText: string;
+  /** Path of the reference WAV on the Node-RED host, or "". */
+  reference: string;
+}
+
+/** Loads the node's reference file (injected so these rules need no file system). */
+export type ReferenceLoader = (file: string) => Promise<Reference>;
+
+type Fields = Record<string, unknown>;
+
+export function buildTtsRequest(msg: InputMessage, settings: TtsSettings): BuiltRequest {
+  const fields = payloadFields(msg);
+  const text = readText(msg, fields);
+  const prompt = pickString([field(fields, 'prompt'), fromMsg(msg.prompt, 'msg.prompt')]) ?? settings.prompt;
+  const warnings: RequestWarning[] = [];
+  const dropped = [field(fields, 'audio'), fromMsg(msg.audio, 'msg.audio'), field(fields, 'reference_text'), fromMsg(msg.referenceText, 'msg.referenceText')]
+    .filter((f): f is Given => f !== undefined && !isEmpty(f.value))
+    .map((f) => f.name);
+  if (dropped.length > 0) {
+    warnings.push({
+      kind: 'audio-dropped',
+      message: `voxcpm-tts does not clone voices: ${dropped.join(', ')} ignored. Use a voxcpm-clone node for reference audio.`,
+    });
+  }
+  return { body: { text, prompt, audio: '', reference_text: '' }, warnings };
+}
+
+export async function buildCloneRequest(msg: InputMessage, settings: CloneSettings, loadFile: ReferenceLoader): Promise<BuiltRequest> {
+  const fields = payloadFields(msg);
+  const text = readText(msg, fields);
+  let prompt = pickString([field(fields, 'prompt'), fromMsg(msg.prompt, 'msg.prompt')]) ?? settings.prompt;
+  const referenceText =
+    pickString([field(fields, 'reference_text'), fromMsg(msg.referenceText, 'msg.referenceText')]) ?? settings.referenceText;
+  const warnings: RequestWarning[] = [];
+
+  const given = field(fields, 'audio') ?? fromMsg(msg.audio, 'msg.audio');
+  let reference: Reference;
+  if (given !== undefined) {
+    if (isEmpty(given.value)) {
+      throw new VoxcpmError('VOXCPM_AUDIO_MISSING', `${given.name} is empty: voxcpm-clone needs reference audio to clone`);
+    }
+    reference = referenceFromValue(given.value, given.name);
+  } else if (settings.reference.trim() !== '') {
+    reference = await loadFile(settings.reference.trim());
+  } else {
+    throw new VoxcpmError(
+      'VOXCPM_AUDIO_MISSING',
+      "No reference audio: set the node's reference file, or send the WAV in msg.audio (Buffer, base64 or data URL)",
+    );
+  }
+  if (reference.warning) warnings.push(reference.warning);
+
+  // Ultimate cloning (with a transcript) requires an empty prompt.
+  if (referenceText.trim() !== '' && prompt.trim() !== '') {
+    warnings.push({
+      kind: 'prompt-dropped',
+      message: 'With a reference transcript (ultimate cloning) the prompt must be empty: the prompt was not sent',
+    });
+    prompt = '';
+  }
+  return { body: { text, prompt, audio: reference.base64, reference_text: referenceText.trim() === '' ? '' : referenceText }, warnings };
+}
+
+interface Given {
+  name: string;
+  value: unknown;
+}
+
+/** The payload's fields when it is a plain object (a request body copied from the API document). */
+function payloadFields(msg: InputMessage): Fields | undefined {
+  const p = msg.payload;
+  return typeof p === 'object' && p !== null && !Array.isArray(p) && !Buffer.isBuffer(p) ? (p as Fields) : undefined;
+}
+
+function field(fields: Fields | undefined, key: string): Given | undefined {
+  if (!fields || !Object.prototype.hasOwnProperty.call(fields, key) || fields[key] === undefined) return undefined;
+  return { name: `msg.payload.${key}`, value: fields[key] };
+}
+
+function fromMsg(value: unknown, name: string): Given | undefined {
+  return value === undefined ? undefined : { name, value };
+}
+
+function isEmpty(value: unknown): boolean {
+  return value === null || value === '' || (Buffer.isBuffer(value) && value.length === 0);
+}
+
+/** The first given source wins; null counts as "", numbers as their text. */
+function pickString(sources: Array<Given | undefined>): string | undefined {
+  const given = sources.find((s): s is Given => s !== undefined);
+  if (!given) return undefined;
+  const v = given.value;
+  if (v === null) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  throw new VoxcpmError('VOXCPM_INPUT_INVALID', `${given.name} is ${describeType(v)}; it must be text`);
+}
+
+function readText(msg: InputMessage, fields: Fields | undefined): string {
+  let given: Given;
+  if (fields) {
+    given = field(fields, 'text') ?? { name: 'msg.payload.text', value: undefined };
+  } else {
+    given = { name: 'msg.payload', value: msg.payload };
+  }
+  const v = given.value;
+  let text: string;
+  if (typeof v === 'string') text = v;
+  else if (typeof v === 'number' && Number.isFinite(v)) text = String(v);
+  else if (v === undefined || v === null) {
+    throw new VoxcpmError('VOXCPM_TEXT_EMPTY', `No text to speak: ${given.name} is missing`);
+  } else {
+    throw new VoxcpmError('VOXCPM_TEXT_EMPTY', `No text to speak: ${given.name} is ${describeType(v)}, not text`);
+  }
+  const trimmed = text.trim();
+  if (trimmed === '') throw new VoxcpmError('VOXCPM_TEXT_EMPTY', `No text to speak: ${given.name} is empty`);
+  return trimmed;
+}

@@ -1,0 +1,143 @@
+/**
+ * Loads the package's nodes into a real Node-RED runtime (node-red-node-test-helper)
+ * and gives each test a small flow: server config -> node under test -> sink,
+ * with a Catch node scoped to it, so every outcome is seen the way a flow sees it.
+ *
+ * VOXCPM_NODES_DIR points the tests at another build of the nodes (CI uses it to
+ * run them against the packed tarball installed without dev dependencies).
+ */
+import path from 'node:path';
+import helper from 'node-red-node-test-helper';
+import type { Node, NodeMessage } from 'node-red';
+
+helper.init(require.resolve('node-red'));
+
+export const NODES_DIR = process.env.VOXCPM_NODES_DIR
+  ? path.resolve(process.env.VOXCPM_NODES_DIR)
+  : path.resolve(__dirname, '..', '..', 'nodes');
+
+import type { NodeInitializer } from 'node-red';
+type NodeModule = NodeInitializer;
+/* eslint-disable @typescript-eslint/no-require-imports */
+export const NODE_MODULES: NodeModule[] = ['voxcpm-server', 'voxcpm-tts', 'voxcpm-clone'].map(
+  (name) => require(path.join(NODES_DIR, `${name}.js`)) as NodeModule,
+);
+
+export { helper };
+
+export interface TestMessage extends NodeMessage {
+  [key: string]: unknown;
+}
+
+export interface ErrorMessage extends TestMessage {
+  error: { message: string; code?: string; source?: { id: string; type: string } };
+}
+
+export interface FlowOptions {
+  /** The node under test: 'voxcpm-tts' or 'voxcpm-clone'. */
+  type: 'voxcpm-tts' | 'voxcpm-clone';
+  /** The server's URL (ignored when `server` is false). */
+  url?: string;
+  /** Extra properties of the node under test. */
+  props?: Record<string, unknown>;
+  /** Extra properties of the voxcpm-server node. */
+  serverProps?: Record<string, unknown>;
+  /** false: the node names a server that does not exist. */
+  server?: boolean;
+}
+
+export const IDS = { tab: 'tab1', server: 'srv1', node: 'n1', out: 'out', caught: 'caught', catcher: 'catch1' } as const;
+
+export interface FlowItem {
+  id: string;
+  type: string;
+  [key: string]: unknown;
+}
+
+export function buildFlow(o: FlowOptions): FlowItem[] {
+  const flow: FlowItem[] = [
+    { id: IDS.tab, type: 'tab', label: 'test' },
+    { id: IDS.node, type: o.type, z: IDS.tab, name: 'under test', server: IDS.server, prompt: '', ...o.props, wires: [[IDS.out]] },
+    { id: IDS.out, type: 'helper', z: IDS.tab },
+    { id: IDS.catcher, type: 'catch', z: IDS.tab, scope: [IDS.node], uncaught: false, wires: [[IDS.caught]] },
+    { id: IDS.caught, type: 'helper', z: IDS.tab },
+  ];
+  if (o.server !== false) {
+    flow.push({ id: IDS.server, type: 'voxcpm-server', name: 'sim', url: o.url ?? '', timeout: '10', ...o.serverProps });
+  }
+  return flow;
+}
+
+export async function loadFlow(o: FlowOptions): Promise<Node> {
+  await helper.load(NODE_MODULES, buildFlow(o));
+  return helper.getNode(IDS.node);
+}
+
+export type Outcome = { kind: 'sent'; msg: TestMessage } | { kind: 'caught'; msg: ErrorMessage };
+
+/**
+ * Sends messages to the node under test and collects every outcome: sent on, or
+ * caught. Waits until `count` outcomes arrived and then `settleMs` more, so a
+ * second outcome for the same message would be seen.
+ */
+export async function run(messages: TestMessage[], { count = messages.length, settleMs = 50, timeoutMs = 15000 } = {}): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  const out = helper.getNode(IDS.out);
+  const caught = helper.getNode(IDS.caught);
+  const node = helper.getNode(IDS.node);
+  return new Promise<Outcome[]>((resolve, reject) => {
+    let settle: NodeJS.Timeout | undefined;
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`expected ${count} outcomes, got ${outcomes.length}: ${JSON.stringify(outcomes.map(summary))}`));
+    }, timeoutMs);
+    const onSent = (msg: TestMessage) => add({ kind: 'sent', msg });
+    const onCaught = (msg: ErrorMessage) => add({ kind: 'caught', msg });
+    function add(o: Outcome): void {
+      outcomes.push(o);
+      if (outcomes.length >= count && !settle) {
+        settle = setTimeout(() => {
+          cleanup();
+          resolve(outcomes);
+        }, settleMs);
+      }
+    }
+    function cleanup(): void {
+      clearTimeout(timer);
+      (out as unknown as NodeJS.EventEmitter).removeListener('input', onSent);
+      (caught as unknown as NodeJS.EventEmitter).removeListener('input', onCaught);
+    }
+    (out as unknown as NodeJS.EventEmitter).on('input', onSent);
+    (caught as unknown as NodeJS.EventEmitter).on('input', onCaught);
+    for (const m of messages) node.receive(m);
+  });
+}
+
+/** One message, exactly one outcome (anything else fails the test). */
+export async function runOne(msg: TestMessage): Promise<Outcome> {
+  const outcomes = await run([msg], { count: 1, settleMs: 80 });
+  if (outcomes.length !== 1) throw new Error(`expected exactly one outcome, got ${outcomes.length}`);
+  return outcomes[0];
+}
+
+export async function expectSent(msg: TestMessage): Promise<TestMessage> {
+  const o = await runOne(msg);
+  if (o.kind !== 'sent') throw new Error(`expected audio, got error ${o.msg.error.code}: ${o.msg.error.message}`);
+  return o.msg;
+}
+
+export async function expectCaught(msg: TestMessage): Promise<ErrorMessage> {
+  const o = await runOne(msg);
+  if (o.kind !== 'caught') throw new Error('expected an error through the Catch node, got audio');
+  return o.msg;
+}
+
+function summary(o: Outcome): string {
+  return o.kind === 'sent' ? 'sent' : `caught ${o.msg.error.code}`;
+}
+
+/** The warnings the node under test logged, as texts. */
+export function warnings(node: Node): string[] {
+  const spy = node.warn as unknown as { args: unknown[][] };
+  return spy.args.map((a) => String(a[0]));
+}
