@@ -5,7 +5,7 @@ import type { ServerNode, ServerNodeDef } from './shared/types';
 export = function register(RED: NodeAPI): void {
   function VoxcpmServerNode(this: ServerNode, def: ServerNodeDef): void {
     RED.nodes.createNode(this, def);
-    this.service = new VoxcpmService({ url: def.url, timeout: def.timeout });
+    this.service = new VoxcpmService({ url: def.url, timeout: def.timeout, maxResponseMB: def.maxResponseMB });
     if (this.service.configError) {
       // Said once at deploy; every message through this server then fails with VOXCPM_CONFIG.
       this.error(this.service.configError.message);

@@ -12,7 +12,10 @@ const root = path.resolve(__dirname, '..');
 const all = process.argv.includes('--all');
 const out = path.join(root, 'dist', 'nodes');
 
-fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
+// The published build replaces only dist/nodes, so the tests and tools built by --all survive `npm pack`.
+for (const dir of all ? ['nodes', 'test', 'tools'] : ['nodes']) {
+  fs.rmSync(path.join(root, 'dist', dir), { recursive: true, force: true });
+}
 const tsc = require.resolve('typescript/bin/tsc');
 execFileSync(process.execPath, [tsc, '-p', all ? 'tsconfig.json' : 'tsconfig.build.json'], {
   cwd: root,

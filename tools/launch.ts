@@ -16,8 +16,8 @@ export interface FlowNode {
  * Reads the example flows and lays each on its own tab, with every
  * voxcpm-server pointed at `url`: the flows the demo and the smoke test deploy.
  */
-export function exampleFlows(url: string): FlowNode[] {
-  const dir = path.join(ROOT, 'examples');
+export function exampleFlows(url: string, packageDir = ROOT): FlowNode[] {
+  const dir = path.join(packageDir, 'examples');
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
   const flows: FlowNode[] = [];
   files.forEach((file, i) => {

@@ -25,6 +25,9 @@ export function unwrapBase64(text: string): Base64Payload {
 
 /** Decodes base64 text, or returns undefined when it is not base64. */
 export function decodeBase64(base64: string): Buffer | undefined {
-  if (base64.length === 0 || base64.length % 4 === 1 || !BASE64.test(base64)) return undefined;
-  return Buffer.from(base64, 'base64');
+  const n = base64.length;
+  // Padding, when present, must complete a 4-character group; "A=" is no byte at all.
+  if (n === 0 || n % 4 === 1 || (base64.endsWith('=') && n % 4 !== 0) || !BASE64.test(base64)) return undefined;
+  const bytes = Buffer.from(base64, 'base64');
+  return bytes.length > 0 ? bytes : undefined;
 }

@@ -36,6 +36,7 @@ export interface ClientOptions {
 }
 
 export const DEFAULT_MAX_RESPONSE_BYTES = 100 * 1024 * 1024;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** One VoxCPM2 server: one HTTP exchange per call, no retries, no queue. */
 export class VoxcpmClient {
@@ -73,10 +74,11 @@ export class VoxcpmClient {
     const started = Date.now();
     const deadline = new AbortController();
     let timedOut = false;
+    // setTimeout fires at once past 2^31-1 ms (24.8 days): clamp absurd timeouts instead.
     const timer = setTimeout(() => {
       timedOut = true;
       deadline.abort();
-    }, timeoutMs);
+    }, Math.min(timeoutMs, MAX_TIMER_MS));
     const onAbort = () => deadline.abort();
     if (signal?.aborted) deadline.abort();
     else signal?.addEventListener('abort', onAbort, { once: true });
@@ -154,7 +156,7 @@ export class VoxcpmClient {
     const any = `${code} ${cause} ${message}`;
     if (/maxContentLength/i.test(message)) {
       const limit = this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-      return new VoxcpmError('VOXCPM_BAD_RESPONSE', `The answer from ${where} is larger than the limit of ${Math.round(limit / 1048576)} MB and was cut off`);
+      return new VoxcpmError('VOXCPM_BAD_RESPONSE', `The answer from ${where} is larger than the limit of ${formatSize(limit)} and was cut off`);
     }
     if (/ECONNREFUSED/.test(any)) {
       return new VoxcpmError('VOXCPM_UNREACHABLE', `Connection refused by ${where}: is the VoxCPM2 server running?`);
@@ -184,6 +186,10 @@ function parseJson(text: string): unknown {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function formatSize(bytes: number): string {
+  return bytes >= 1048576 ? `${Math.round((bytes / 1048576) * 10) / 10} MB` : `${Math.round(bytes / 1024)} kB`;
 }
 
 function formatSeconds(ms: number): string {

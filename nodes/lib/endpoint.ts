@@ -12,12 +12,16 @@ export function resolveEndpoint(input: unknown): string {
     throw new VoxcpmError('VOXCPM_CONFIG', 'No server URL is configured: set the URL of the VoxCPM2 server, e.g. http://192.168.1.50:5022');
   }
   const raw = input.trim();
+  if (/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i.test(raw)) {
+    // Credentials in a URL end up in logs and flow exports; never quote them back.
+    throw new VoxcpmError('VOXCPM_CONFIG', 'The server URL must not contain a user name or password');
+  }
   const invalid = () =>
     new VoxcpmError('VOXCPM_CONFIG', `The server URL "${raw}" is not a valid URL: use e.g. http://192.168.1.50:5022`);
   let withScheme = raw;
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
     // Only a plain `host[:port][/path]` may omit the scheme; "5022" or "http:/host" are typos.
-    const m = /^([^\s/:]+)(:\d+)?(\/.*)?$/.exec(raw);
+    const m = /^(\[[0-9a-f:.]+\]|[^\s/:@]+)(:\d+)?(\/.*)?$/i.exec(raw);
     if (!m || /^\d+$/.test(m[1])) throw invalid();
     withScheme = `http://${raw}`;
   }
@@ -32,10 +36,6 @@ export function resolveEndpoint(input: unknown): string {
   }
   if (!url.hostname) {
     throw new VoxcpmError('VOXCPM_CONFIG', `The server URL "${raw}" names no host`);
-  }
-  if (url.username || url.password) {
-    // Credentials in a URL end up in logs and flow exports.
-    throw new VoxcpmError('VOXCPM_CONFIG', 'The server URL must not contain a user name or password');
   }
   const path = url.pathname.replace(/\/+$/, '');
   url.pathname = path.endsWith(API_PATH) ? path : `${path}${API_PATH}`;

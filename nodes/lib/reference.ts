@@ -32,10 +32,10 @@ export function referenceFromValue(value: unknown, source: string): Reference {
   } else if (typeof value === 'string') {
     base64 = unwrapBase64(value).base64;
     bytes = decodeBase64(base64);
-    if (!bytes) {
-      const hint = looksLikePath(value)
-        ? 'it looks like a file path, but the server needs the audio itself'
-        : 'it is not base64 audio';
+    // "/home/pi/voices/anna" and "hello there friend" pass as base64 once spaces are dropped:
+    // a path-like or spaced text must decode to a known audio format.
+    if (!bytes || ((looksLikePath(value) || / /.test(value.trim())) && !hasAudioSignature(bytes))) {
+      const hint = looksLikePath(value) ? 'it looks like a file path, but the server needs the audio itself' : 'it is not base64 audio';
       throw new VoxcpmError(
         'VOXCPM_AUDIO_INVALID',
         `${source} is not usable reference audio: ${hint}. Read the WAV with a file-in node (output: a single Buffer) or set the node's reference file.`,
@@ -66,6 +66,17 @@ function describeReference(bytes: Buffer, base64: string, source: string): Refer
     const message = `The reference audio (${source}) is not a WAV file (${err.message}); it is sent as it is, but the server may reject it`;
     return { base64, warning: { kind: 'reference-not-wav', message } };
   }
+}
+
+/** The first bytes of the audio containers a server may accept: WAV, MP3, Ogg, FLAC, MP4/M4A. */
+function hasAudioSignature(bytes: Buffer): boolean {
+  const head = bytes.toString('latin1', 0, 4);
+  return (
+    ['RIFF', 'OggS', 'fLaC'].includes(head) ||
+    head.startsWith('ID3') ||
+    bytes.toString('latin1', 4, 8) === 'ftyp' ||
+    (bytes[0] === 0xff && (bytes[1] & 0xe0) === 0xe0)
+  );
 }
 
 function looksLikePath(text: string): boolean {

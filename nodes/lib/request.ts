@@ -86,12 +86,14 @@ export async function buildCloneRequest(msg: InputMessage, settings: CloneSettin
   }
   if (reference.warning) warnings.push(reference.warning);
 
-  // Ultimate cloning (with a transcript) requires an empty prompt.
-  if (referenceText.trim() !== '' && prompt.trim() !== '') {
-    warnings.push({
-      kind: 'prompt-dropped',
-      message: 'With a reference transcript (ultimate cloning) the prompt must be empty: the prompt was not sent',
-    });
+  // Ultimate cloning (with a transcript) requires the prompt to be exactly "".
+  if (referenceText.trim() !== '') {
+    if (prompt.trim() !== '') {
+      warnings.push({
+        kind: 'prompt-dropped',
+        message: 'With a reference transcript (ultimate cloning) the prompt must be empty: the prompt was not sent',
+      });
+    }
     prompt = '';
   }
   return { body: { text, prompt, audio: reference.base64, reference_text: referenceText.trim() === '' ? '' : referenceText }, warnings };

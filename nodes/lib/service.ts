@@ -8,10 +8,12 @@ export interface ServiceSettings {
   /** Seconds to wait for one answer. */
   timeout: unknown;
   headers?: Record<string, string>;
-  maxResponseBytes?: number;
+  /** Larger answers are cut off; default 100. */
+  maxResponseMB?: unknown;
 }
 
 export const DEFAULT_TIMEOUT_SECONDS = 300;
+export const DEFAULT_MAX_RESPONSE_MB = 100;
 
 /**
  * What a voxcpm-server config node offers its flow nodes, free of Node-RED:
@@ -26,7 +28,11 @@ export class VoxcpmService {
   constructor(settings: ServiceSettings) {
     const seconds = settings.timeout === '' || settings.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : Number(settings.timeout);
     this.timeoutMs = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_TIMEOUT_SECONDS * 1000;
+    const mb = settings.maxResponseMB === '' || settings.maxResponseMB === undefined ? DEFAULT_MAX_RESPONSE_MB : Number(settings.maxResponseMB);
     try {
+      if (!(Number.isFinite(mb) && mb > 0)) {
+        throw new VoxcpmError('VOXCPM_CONFIG', `The response limit "${String(settings.maxResponseMB)}" is not a positive number of MB`);
+      }
       if (!(Number.isFinite(seconds) && seconds > 0)) {
         throw new VoxcpmError('VOXCPM_CONFIG', `The timeout "${String(settings.timeout)}" is not a positive number of seconds`);
       }
@@ -35,7 +41,7 @@ export class VoxcpmService {
         endpoint,
         timeoutMs: this.timeoutMs,
         headers: settings.headers,
-        maxResponseBytes: settings.maxResponseBytes,
+        maxResponseBytes: Math.round(mb * 1024 * 1024),
       });
     } catch (err) {
       if (!(err instanceof VoxcpmError)) throw err;

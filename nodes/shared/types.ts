@@ -9,6 +9,8 @@ export interface ServerNode extends Node {
 export interface ServerNodeDef extends NodeDef {
   url: string;
   timeout: string | number;
+  /** Answers larger than this many MB are cut off (default 100). */
+  maxResponseMB?: string | number;
 }
 
 export interface FlowNodeDef extends NodeDef {

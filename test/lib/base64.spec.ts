@@ -91,12 +91,17 @@ describe('lib/base64', () => {
       assert.equal(decodeBase64('Q==='), undefined);
     });
 
-    // BUG: decodeBase64 promises "undefined when it is not base64", but it only checks the
-    // alphabet and the length mod 4, not where padding may appear: "A=" (one data character,
-    // one pad) is accepted and decodes to an empty Buffer, "abcde=" to three bytes.
-    it('BUG: returns undefined for impossible padding ("A=", "abcde=")', () => {
+    // Regression: "A=" once decoded to an empty Buffer and "abcde=" to three bytes.
+    it('returns undefined for padding that does not complete a 4-character group', () => {
       assert.equal(decodeBase64('A='), undefined);
+      assert.deepEqual(decodeBase64('QUI='), Buffer.from('AB'));
+      assert.equal(decodeBase64('QU='), undefined);
       assert.equal(decodeBase64('abcde='), undefined);
+      assert.equal(decodeBase64('QUJDRA=='.slice(0, 7)), undefined);
+    });
+
+    it('returns undefined when the text decodes to no bytes at all', () => {
+      assert.equal(decodeBase64('=='), undefined);
     });
   });
 });

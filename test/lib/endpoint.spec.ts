@@ -123,18 +123,31 @@ describe('lib/endpoint resolveEndpoint', () => {
     });
   });
 
-  describe('malformed schemes', () => {
-    // BUG: a one-slash typo in the scheme is not rejected. `http:/192.168.1.50:5022` does not
-    // match the `scheme://` test, so it gets `http://` prepended and becomes
-    // `http://http/192.168.1.50:5022/api/tts`: a request to a host named "http".
-    it('BUG: rejects "http:/192.168.1.50:5022" (one slash) instead of turning it into host "http"', () => {
-      configError('http:/192.168.1.50:5022');
+  describe('typos that a lenient parser would turn into another host (regressions)', () => {
+    // Once turned into `http://http/192.168.1.50:5022/api/tts`: a request to a host named "http".
+    it('rejects "http:/192.168.1.50:5022" (one slash)', () => {
+      configError('http:/192.168.1.50:5022', /not a valid URL/);
+      configError('https:h:5022');
     });
 
-    // BUG: a bare port number is taken as a host and parsed by WHATWG URL as an IPv4 number:
-    // `5022` becomes `http://0.0.19.158/api/tts`.
-    it('BUG: rejects a bare port number "5022" instead of turning it into http://0.0.19.158', () => {
-      configError('5022');
+    // Once parsed by WHATWG URL as an IPv4 number: `http://0.0.19.158/api/tts`.
+    it('rejects a bare port number "5022"', () => {
+      configError('5022', /not a valid URL/);
+    });
+  });
+
+  describe('"@" outside the authority', () => {
+    it('an "@" in the path or in a query after a path is not taken for credentials', () => {
+      assert.equal(resolveEndpoint('https://h/voxcpm?key=a@b'), 'https://h/voxcpm/api/tts?key=a@b');
+      assert.equal(resolveEndpoint('https://h/@team/voxcpm'), 'https://h/@team/voxcpm/api/tts');
+    });
+
+    // Regression (fixed): the credentials test `^(scheme://)?[^/]*@` runs on the raw text, so when no "/"
+    // comes before a query string, an "@" in the query counts as userinfo:
+    // `http://h:5022?key=a@b` (a valid URL whose user name and password are empty) is rejected
+    // with VOXCPM_CONFIG "The server URL must not contain a user name or password".
+    it('"http://h:5022?key=a@b" is accepted (the "@" is in the query, there is no user name)', () => {
+      assert.equal(resolveEndpoint('http://h:5022?key=a@b'), 'http://h:5022/api/tts?key=a@b');
     });
   });
 });

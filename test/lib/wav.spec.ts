@@ -226,7 +226,7 @@ describe('lib/wav', () => {
       wavError(riff([chunk('fmt ', fmtBody()), chunk('LIST', Buffer.alloc(10))]), /no data chunk/);
     });
 
-    it('header only (44 bytes cut to the fmt chunk)', () => {
+    it('a file cut right after its fmt chunk', () => {
       const buf = makeWav({ frames: 10 }).subarray(0, 36);
       wavError(buf, /no data chunk/);
     });

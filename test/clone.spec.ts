@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { VoxCpmSimulator, encodeWav } from '../tools/simulator';
+import { expectCaught, expectSent, helper, loadFlow, warnings } from './support/runtime';
+
+const EXAMPLE_REFERENCE = path.resolve(__dirname, '..', '..', 'examples', 'reference-zh.wav');
+const TRANSCRIPT = '大家好，欢迎来到今天的产品介绍。接下来我们将一起了解这个系统的核心功能。';
+
+/** A WAV of `seconds` of a quiet tone at 16 kHz, made the way the simulator makes its answers. */
+function wavOf(seconds: number): Buffer {
+  const samples = new Float32Array(Math.round(16000 * seconds)).map((_, i) => 0.1 * Math.sin(i / 10));
+  return encodeWav(samples, 16000, 'pcm16');
+}
+
+function lastBody(sim: VoxCpmSimulator): Record<string, unknown> {
+  return sim.requests[sim.requests.length - 1].body as Record<string, unknown>;
+}
+
+describe('voxcpm-clone through a real Node-RED runtime', function () {
+  const sim = new VoxCpmSimulator({ voice: 'tone' });
+  const reference = fs.readFileSync(EXAMPLE_REFERENCE);
+  let url = '';
+  let tmp = '';
+
+  before(async () => {
+    url = await sim.start();
+  });
+  after(async () => {
+    await sim.stop();
+  });
+  beforeEach((done) => {
+    sim.reset();
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'voxcpm-clone-'));
+    helper.startServer(done);
+  });
+  afterEach(async () => {
+    await helper.unload();
+    fs.rmSync(tmp, { recursive: true, force: true });
+    await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
+  });
+
+  it('mode 3: text + prompt + audio from a Buffer in msg.audio, sent as base64 byte for byte', async () => {
+    await loadFlow({ type: 'voxcpm-clone', url, props: { prompt: '自然、稳定、语速适中' } });
+    const msg = await expectSent({ payload: '这是一段通过参考音频克隆生成的新语音。', audio: reference, topic: 't' });
+    const body = lastBody(sim);
+    assert.deepEqual(Object.keys(body).sort(), ['audio', 'prompt', 'reference_text', 'text']);
+    assert.equal(body.text, '这是一段通过参考音频克隆生成的新语音。');
+    assert.equal(body.prompt, '自然、稳定、语速适中');
+    assert.equal(body.reference_text, '');
+    assert.ok(Buffer.from(body.audio as string, 'base64').equals(reference));
+    assert.equal((msg.payload as Buffer).toString('latin1', 0, 4), 'RIFF');
+    assert.equal(msg.topic, 't');
+  });
+
+  it('accepts base64 text and a data URL, and sends plain base64', async () => {
+    await loadFlow({ type: 'voxcpm-clone', url });
+    await expectSent({ payload: 'one', audio: reference.toString('base64') });
+    assert.ok(Buffer.from(lastBody(sim).audio as string, 'base64').equals(reference));
+    await expectSent({ payload: 'two', audio: `data:audio/wav;base64,${reference.toString('base64')}` });
+    assert.equal(lastBody(sim).audio, reference.toString('base64'));
+  });
+
+  it('mode 4: with a transcript sends the prompt as "" and warns once per node', async () => {
+    const node = await loadFlow({ type: 'voxcpm-clone', url, props: { prompt: 'cheerful', referenceText: TRANSCRIPT } });
+    await expectSent({ payload: '接下来我们继续介绍系统的核心功能。', audio: reference });
+    await expectSent({ payload: 'and again', audio: reference, prompt: 'sad' });
+    for (const r of sim.requests) {
+      const b = r.body as Record<string, unknown>;
+      assert.equal(b.prompt, '');
+      assert.equal(b.reference_text, TRANSCRIPT);
+    }
+    assert.equal(warnings(node).filter((w) => /ultimate/.test(w)).length, 1);
+  });
+
+  it('without a transcript keeps the prompt (the server recognises the reference itself)', async () => {
+    await loadFlow({ type: 'voxcpm-clone', url, props: { prompt: 'cheerful' } });
+    await expectSent({ payload: 'hello', audio: reference });
+    assert.equal(lastBody(sim).prompt, 'cheerful');
+    assert.equal(lastBody(sim).reference_text, '');
+  });
+
+  it('payload object fields win over msg properties, which win over node settings', async () => {
+    await loadFlow({ type: 'voxcpm-clone', url, props: { referenceText: 'node transcript', reference: EXAMPLE_REFERENCE } });
+    const other = wavOf(6);
+    await expectSent({ payload: 'a', referenceText: 'msg transcript' });
+    assert.equal(lastBody(sim).reference_text, 'msg transcript');
+    assert.ok(Buffer.from(lastBody(sim).audio as string, 'base64').equals(reference), 'node reference file');
+    await expectSent({ payload: { text: 'b', audio: other.toString('base64'), reference_text: 'payload transcript' }, audio: reference, referenceText: 'msg' });
+    assert.equal(lastBody(sim).reference_text, 'payload transcript');
+    assert.ok(Buffer.from(lastBody(sim).audio as string, 'base64').equals(other));
+    await expectSent({ payload: { text: 'c', reference_text: '' }, referenceText: 'msg' });
+    assert.equal(lastBody(sim).reference_text, '', 'an empty payload field counts as given');
+  });
+
+  it('reads the reference file, relative paths from the user directory, and re-reads it when it changes', async () => {
+    const file = path.join(tmp, 'voice.wav');
+    fs.writeFileSync(file, wavOf(6));
+    await loadFlow({ type: 'voxcpm-clone', url, props: { reference: file } });
+    await expectSent({ payload: 'first' });
+    assert.ok(Buffer.from(lastBody(sim).audio as string, 'base64').equals(wavOf(6)));
+    fs.writeFileSync(file, wavOf(8));
+    const later = new Date(Date.now() + 5000);
+    fs.utimesSync(file, later, later);
+    await expectSent({ payload: 'second' });
+    assert.ok(Buffer.from(lastBody(sim).audio as string, 'base64').equals(wavOf(8)));
+  });
+
+  it('warns once about a reference outside 3–30 s, and about one that is not WAV, but sends it', async () => {
+    const node = await loadFlow({ type: 'voxcpm-clone', url });
+    await expectSent({ payload: 'short', audio: wavOf(1.5) });
+    await expectSent({ payload: 'short again', audio: wavOf(1.5) });
+    const mp3ish = Buffer.concat([Buffer.from('ID3\u0003\u0000'), Buffer.alloc(200, 7)]);
+    await expectSent({ payload: 'not wav', audio: mp3ish });
+    assert.ok(Buffer.from(lastBody(sim).audio as string, 'base64').equals(mp3ish));
+    const w = warnings(node);
+    assert.equal(w.filter((t) => /5–30 s/.test(t)).length, 1, JSON.stringify(w));
+    assert.equal(w.filter((t) => /not a WAV/.test(t)).length, 1, JSON.stringify(w));
+  });
+
+  it('VOXCPM_AUDIO_INVALID for a file path or garbage in msg.audio, before any request', async () => {
+    await loadFlow({ type: 'voxcpm-clone', url });
+    const a = await expectCaught({ payload: 'x y', audio: '/home/pi/ref.wav' });
+    assert.equal(a.error.code, 'VOXCPM_AUDIO_INVALID');
+    assert.match(a.error.message, /file-in/);
+    const b = await expectCaught({ payload: 'x y', audio: '%%% not audio %%%' });
+    assert.equal(b.error.code, 'VOXCPM_AUDIO_INVALID');
+    const c = await expectCaught({ payload: 'x y', audio: 12345 });
+    assert.equal(c.error.code, 'VOXCPM_AUDIO_INVALID');
+    assert.equal(sim.requests.length, 0);
+    await expectSent({ payload: 'still works', audio: reference });
+  });
+
+  it('VOXCPM_AUDIO_MISSING without a reference anywhere, or with a missing reference file', async () => {
+    await loadFlow({ type: 'voxcpm-clone', url });
+    const a = await expectCaught({ payload: 'hello' });
+    assert.equal(a.error.code, 'VOXCPM_AUDIO_MISSING');
+    assert.match(a.error.message, /reference/);
+    const b = await expectCaught({ payload: { text: 'hello', audio: '' }, audio: reference });
+    assert.equal(b.error.code, 'VOXCPM_AUDIO_MISSING');
+    await helper.unload();
+    await loadFlow({ type: 'voxcpm-clone', url, props: { reference: path.join(tmp, 'nope.wav') } });
+    const c = await expectCaught({ payload: 'hello' });
+    assert.equal(c.error.code, 'VOXCPM_AUDIO_MISSING');
+    assert.match(c.error.message, /nope\.wav/);
+    assert.equal(sim.requests.length, 0);
+  });
+
+  it('a server error during cloning reaches the Catch node with the server message', async () => {
+    sim.setFault({ kind: 'error-in-200', message: 'audio is not valid base64', times: 1 });
+    await loadFlow({ type: 'voxcpm-clone', url });
+    const e = await expectCaught({ payload: 'hello', audio: reference });
+    assert.equal(e.error.code, 'VOXCPM_SERVER_ERROR');
+    assert.match(e.error.message, /audio is not valid base64/);
+    assert.equal(e.error.source?.type, 'voxcpm-clone');
+  });
+});
