@@ -50,8 +50,14 @@ async function main(): Promise<void> {
     { id: 'smokeinject', type: 'inject', z: 'smoketab', props: [{ p: 'payload' }], payload: '   ', payloadType: 'str', wires: [['smoketts']] },
     { id: 'smoketts', type: 'voxcpm-tts', z: 'smoketab', server: 'smokesrv', prompt: '', wires: [[]] },
     { id: 'smokesrv', type: 'voxcpm-server', url, timeout: '30' },
-    { id: 'smokecatch', type: 'catch', z: 'smoketab', scope: null, uncaught: false, wires: [['smokejson']] },
-    { id: 'smokejson', type: 'json', z: 'smoketab', property: 'error', action: 'str', pretty: false, wires: [['smokefile']] },
+    { id: 'smokecatch', type: 'catch', z: 'smoketab', scope: null, uncaught: false, wires: [['smokecode']] },
+    {
+      id: 'smokecode',
+      type: 'change',
+      z: 'smoketab',
+      rules: [{ t: 'set', p: 'payload', pt: 'msg', to: 'error.code', tot: 'msg' }],
+      wires: [['smokefile']],
+    },
     { id: 'smokefile', type: 'file', z: 'smoketab', filename: errorFile, filenameType: 'str', appendNewline: false, createDir: true, overwriteFile: 'true', encoding: 'utf8', wires: [[]] },
   ];
   const nodeRed = await launchNodeRed({
@@ -96,7 +102,7 @@ async function main(): Promise<void> {
     await check('an empty text reaches the Catch node as VOXCPM_TEXT_EMPTY', async () => {
       await click('smokeinject');
       const error = await waitFor('caught.json', () => (fs.existsSync(errorFile) ? fs.readFileSync(errorFile, 'utf8') : undefined));
-      if (!error.includes('VOXCPM_TEXT_EMPTY')) throw new Error(error);
+      if (error !== 'VOXCPM_TEXT_EMPTY') throw new Error(`caught ${JSON.stringify(error)}`);
     });
   } finally {
     await nodeRed.stop();
