@@ -10,7 +10,8 @@ import path from 'node:path';
 import helper from 'node-red-node-test-helper';
 import type { Node, NodeMessage } from 'node-red';
 
-helper.init(require.resolve('node-red'));
+// NODE_RED_RUNTIME names another Node-RED install's red.js (the CI matrix runs 3.1, 4.1 and 5.x).
+helper.init(process.env.NODE_RED_RUNTIME ? path.resolve(process.env.NODE_RED_RUNTIME) : require.resolve('node-red'));
 
 export const NODES_DIR = process.env.VOXCPM_NODES_DIR
   ? path.resolve(process.env.VOXCPM_NODES_DIR)
