@@ -10,14 +10,17 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 const all = process.argv.includes('--all');
-const out = path.join(root, 'dist', 'nodes');
+// `--out DIR` builds into another folder at the same depth as dist/ (parallel work, e.g. `.build-x`).
+const outArg = process.argv.indexOf('--out');
+const dist = outArg > 0 ? path.resolve(root, process.argv[outArg + 1]) : path.join(root, 'dist');
+const out = path.join(dist, 'nodes');
 
 // The published build replaces only dist/nodes, so the tests and tools built by --all survive `npm pack`.
 for (const dir of all ? ['nodes', 'test', 'tools'] : ['nodes']) {
-  fs.rmSync(path.join(root, 'dist', dir), { recursive: true, force: true });
+  fs.rmSync(path.join(dist, dir), { recursive: true, force: true });
 }
 const tsc = require.resolve('typescript/bin/tsc');
-execFileSync(process.execPath, [tsc, '-p', all ? 'tsconfig.json' : 'tsconfig.build.json'], {
+execFileSync(process.execPath, [tsc, '-p', all ? 'tsconfig.json' : 'tsconfig.build.json', '--outDir', dist], {
   cwd: root,
   stdio: 'inherit',
 });
