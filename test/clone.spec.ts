@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { VoxCpmSimulator, encodeWav } from '../tools/simulator';
-import { expectCaught, expectSent, helper, loadFlow, warnings } from './support/runtime';
+import { calls, expectCaught, expectSent, helper, loadFlow, warnings } from './support/runtime';
 
 const EXAMPLE_REFERENCE = path.resolve(__dirname, '..', '..', 'examples', 'reference-zh.wav');
 const TRANSCRIPT = '大家好，欢迎来到今天的产品介绍。接下来我们将一起了解这个系统的核心功能。';
@@ -15,7 +15,8 @@ function wavOf(seconds: number): Buffer {
 }
 
 function lastBody(sim: VoxCpmSimulator): Record<string, unknown> {
-  return sim.requests[sim.requests.length - 1].body as Record<string, unknown>;
+  const all = calls(sim);
+  return all[all.length - 1].body as Record<string, unknown>;
 }
 
 describe('voxcpm-clone through a real Node-RED runtime', function () {
@@ -66,7 +67,7 @@ describe('voxcpm-clone through a real Node-RED runtime', function () {
     const node = await loadFlow({ type: 'voxcpm-clone', url, props: { prompt: 'cheerful', referenceText: TRANSCRIPT } });
     await expectSent({ payload: '接下来我们继续介绍系统的核心功能。', audio: reference });
     await expectSent({ payload: 'and again', audio: reference, prompt: 'sad' });
-    for (const r of sim.requests) {
+    for (const r of calls(sim)) {
       const b = r.body as Record<string, unknown>;
       assert.equal(b.prompt, '');
       assert.equal(b.reference_text, TRANSCRIPT);
@@ -128,7 +129,7 @@ describe('voxcpm-clone through a real Node-RED runtime', function () {
     assert.equal(b.error.code, 'VOXCPM_AUDIO_INVALID');
     const c = await expectCaught({ payload: 'x y', audio: 12345 });
     assert.equal(c.error.code, 'VOXCPM_AUDIO_INVALID');
-    assert.equal(sim.requests.length, 0);
+    assert.equal(calls(sim).length, 0);
     await expectSent({ payload: 'still works', audio: reference });
   });
 
@@ -144,12 +145,12 @@ describe('voxcpm-clone through a real Node-RED runtime', function () {
     const c = await expectCaught({ payload: 'hello' });
     assert.equal(c.error.code, 'VOXCPM_AUDIO_MISSING');
     assert.match(c.error.message, /nope\.wav/);
-    assert.equal(sim.requests.length, 0);
+    assert.equal(calls(sim).length, 0);
   });
 
   it('a server error during cloning reaches the Catch node with the server message', async () => {
-    sim.setFault({ kind: 'error-in-200', message: 'audio is not valid base64', times: 1 });
     await loadFlow({ type: 'voxcpm-clone', url });
+    sim.setFault({ kind: 'error-in-200', message: 'audio is not valid base64', times: 1 });
     const e = await expectCaught({ payload: 'hello', audio: reference });
     assert.equal(e.error.code, 'VOXCPM_SERVER_ERROR');
     assert.match(e.error.message, /audio is not valid base64/);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { SimFault } from '../tools/simulator';
 import { VoxCpmSimulator } from '../tools/simulator';
-import { expectCaught, expectSent, helper, loadFlow, type ErrorMessage } from './support/runtime';
+import { calls, expectCaught, expectSent, helper, loadFlow, type ErrorMessage } from './support/runtime';
 
 /** A port nothing listens on: bound, then closed. */
 async function closedPort(): Promise<number> {
@@ -51,7 +51,7 @@ describe('voxcpm-tts errors reach a Catch node with a code, and the node keeps w
     it(`VOXCPM_TEXT_EMPTY for ${name}, before any request`, async () => {
       await loadFlow({ type: 'voxcpm-tts', url });
       checkError(await expectCaught({ payload }), 'VOXCPM_TEXT_EMPTY', /text/i);
-      assert.equal(sim.requests.length, 0);
+      assert.equal(calls(sim).length, 0);
       await expectSent({ payload: 'next message works' });
     });
   }
@@ -59,7 +59,7 @@ describe('voxcpm-tts errors reach a Catch node with a code, and the node keeps w
   it('VOXCPM_INPUT_INVALID for a prompt that is not text', async () => {
     await loadFlow({ type: 'voxcpm-tts', url });
     checkError(await expectCaught({ payload: 'hi there', prompt: { voice: 'x' } }), 'VOXCPM_INPUT_INVALID', /msg\.prompt/);
-    assert.equal(sim.requests.length, 0);
+    assert.equal(calls(sim).length, 0);
   });
 
   it('VOXCPM_CONFIG for a malformed URL, shown at deploy and on every message', async () => {
@@ -76,7 +76,7 @@ describe('voxcpm-tts errors reach a Catch node with a code, and the node keeps w
   });
 
   it('VOXCPM_UNREACHABLE when the connection is refused', async () => {
-    await loadFlow({ type: 'voxcpm-tts', url: `http://127.0.0.1:${await closedPort()}` });
+    await loadFlow({ type: 'voxcpm-tts', url: `http://127.0.0.1:${await closedPort()}`, serverProps: { retries: '0' } });
     checkError(await expectCaught({ payload: 'hello' }), 'VOXCPM_UNREACHABLE', /refused/);
   });
 
@@ -86,8 +86,8 @@ describe('voxcpm-tts errors reach a Catch node with a code, and the node keeps w
   });
 
   it('VOXCPM_TIMEOUT when the server does not answer in time', async () => {
-    sim.setFault({ kind: 'slow', ms: 3000, times: 1 });
     await loadFlow({ type: 'voxcpm-tts', url, serverProps: { timeout: '0.3' } });
+    sim.setFault({ kind: 'slow', ms: 3000, times: 1 });
     const started = Date.now();
     checkError(await expectCaught({ payload: 'hello' }), 'VOXCPM_TIMEOUT', /0\.3 s/);
     assert.ok(Date.now() - started < 2000);
@@ -107,20 +107,22 @@ describe('voxcpm-tts errors reach a Catch node with a code, and the node keeps w
   ];
   for (const [name, fault, code, pattern] of faults) {
     it(`${code} for ${name}`, async () => {
+      // No retries: this checks how each fault is named (retries have their own suite).
+      await loadFlow({ type: 'voxcpm-tts', url, serverProps: { retries: '0' } });
       sim.setFault({ ...fault, times: 1 });
-      await loadFlow({ type: 'voxcpm-tts', url });
       checkError(await expectCaught({ payload: 'hello' }), code, pattern);
       await expectSent({ payload: 'next message works' });
     });
   }
 
   it('VOXCPM_BAD_RESPONSE for an answer above the response limit, which is cut off', async () => {
-    sim.setFault({ kind: 'oversize', bytes: 3 * 1024 * 1024, times: 2 });
     await loadFlow({ type: 'voxcpm-tts', url, serverProps: { maxResponseMB: '1' } });
+    sim.setFault({ kind: 'oversize', bytes: 3 * 1024 * 1024, times: 1 });
     checkError(await expectCaught({ payload: 'hello' }), 'VOXCPM_BAD_RESPONSE', /larger than the limit of 1 MB/);
     await helper.unload();
     // The default limit (100 MB) lets the same answer through.
     await loadFlow({ type: 'voxcpm-tts', url });
+    sim.setFault({ kind: 'oversize', bytes: 3 * 1024 * 1024, times: 1 });
     await expectSent({ payload: 'big but fine' });
   });
 });

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { VoxCpmSimulator, WAV_SHAPES } from '../tools/simulator';
-import { expectCaught, expectSent, helper, IDS, loadFlow, run, warnings } from './support/runtime';
+import { calls, expectCaught, expectSent, helper, IDS, loadFlow, run, warnings } from './support/runtime';
 
 /** The bodies the simulator received, parsed. */
 function bodies(sim: VoxCpmSimulator): Array<Record<string, unknown>> {
-  return sim.requests.map((r) => r.body as Record<string, unknown>);
+  return calls(sim).map((r) => r.body as Record<string, unknown>);
 }
 
 describe('voxcpm-tts through a real Node-RED runtime', function () {
@@ -38,7 +38,7 @@ describe('voxcpm-tts through a real Node-RED runtime', function () {
     const res = { marker: 'http response object' };
     const msg = await expectSent({ payload: '  洗衣机已经洗好了。 ', topic: 'laundry', filename: '/tmp/x.wav', res });
     assert.deepEqual(bodies(sim), [{ text: '洗衣机已经洗好了。', prompt: '', audio: '', reference_text: '' }]);
-    assert.equal(sim.requests[0].headers['content-type'], 'application/json');
+    assert.equal(calls(sim)[0].headers['content-type'], 'application/json');
     const wav = msg.payload as Buffer;
     assert.ok(Buffer.isBuffer(wav));
     assert.equal(wav.toString('latin1', 0, 4), 'RIFF');
@@ -109,8 +109,8 @@ describe('voxcpm-tts through a real Node-RED runtime', function () {
   it('reads the rate from the WAV header when the JSON sample_rate disagrees, and warns once', async () => {
     sim.setFormat('pcm16');
     sim.setSampleRate(16000);
-    sim.setFault({ kind: 'rate-mismatch', sampleRate: 48000 });
     const node = await loadFlow({ type: 'voxcpm-tts', url });
+    sim.setFault({ kind: 'rate-mismatch', sampleRate: 48000 });
     const msg = await expectSent({ payload: 'rate check' });
     await expectSent({ payload: 'rate check again' });
     assert.equal(msg.sampleRate, 16000);
@@ -124,30 +124,32 @@ describe('voxcpm-tts through a real Node-RED runtime', function () {
     await loadFlow({ type: 'voxcpm-tts', url: `${url}/api/tts` });
     await expectSent({ payload: 'full endpoint' });
     assert.deepEqual(
-      sim.requests.map((r) => r.path),
+      calls(sim).map((r) => r.path),
       ['/voxcpm/api/tts', '/api/tts'],
     );
   });
 
   it('shows working while the request is out, then the result; red ring with the code on failure', async () => {
-    sim.setFault({ kind: 'slow', ms: 300, times: 1 });
     const node = await loadFlow({ type: 'voxcpm-tts', url });
+    sim.setFault({ kind: 'slow', ms: 300, times: 1 });
     const statuses: unknown[] = [];
     (node as unknown as NodeJS.EventEmitter).on('call:status', (call: { args: unknown[] }) => statuses.push(call.args[0]));
     await expectSent({ payload: 'status please' });
+    // Status updates are batched every 100 ms: let the result show before the next message.
+    await new Promise((r) => setTimeout(r, 200));
     sim.setFault({ kind: 'inference-failed', times: 1 });
     await expectCaught({ payload: 'this fails' });
-    await new Promise((r) => setTimeout(r, 20));
-    // The idle status set at start may arrive first.
-    while (JSON.stringify(statuses[0]) === '{}') statuses.shift();
-    assert.deepEqual(statuses[0], { fill: 'blue', shape: 'dot', text: 'voxcpm-tts.status.working' });
-    assert.deepEqual((statuses[1] as { fill: string }).fill, 'green');
+    await new Promise((r) => setTimeout(r, 200));
+    // Before the message: the idle status ("ready" once the server answered its probe).
+    const working = statuses.findIndex((x) => JSON.stringify(x) === JSON.stringify({ fill: 'blue', shape: 'dot', text: 'voxcpm-tts.status.working' }));
+    assert.ok(working >= 0, JSON.stringify(statuses));
+    assert.deepEqual(statuses[working + 1], { fill: 'green', shape: 'dot', text: 'voxcpm-tts.status.done' });
     assert.deepEqual(statuses[statuses.length - 1], { fill: 'red', shape: 'ring', text: 'VOXCPM_SERVER_ERROR' });
   });
 
   it('stops promptly on redeploy/close while a request is out, without sending anything', async () => {
-    sim.setFault({ kind: 'slow', ms: 5000 });
     const node = await loadFlow({ type: 'voxcpm-tts', url });
+    sim.setFault({ kind: 'slow', ms: 5000 });
     const out = helper.getNode(IDS.out);
     let sent = 0;
     (out as unknown as NodeJS.EventEmitter).on('input', () => sent++);

@@ -1,8 +1,9 @@
-import axios, { AxiosError, AxiosInstance } from 'axios';
+import axios, { AxiosError, AxiosInstance, AxiosProxyConfig } from 'axios';
+import { HttpsProxyAgent } from 'hpagent';
 import http from 'node:http';
 import https from 'node:https';
 import { decodeBase64, unwrapBase64 } from './base64';
-import { clip, VoxcpmError } from './errors';
+import { clip, RetryKind, VoxcpmError } from './errors';
 import { parseWav, WavFormatError, WavInfo } from './wav';
 
 /** The JSON body of `POST /api/tts`. The documented examples always send all four keys. */
@@ -33,10 +34,24 @@ export interface ClientOptions {
   maxResponseBytes?: number;
   /** Extra request headers (authorisation); never logged or quoted in errors. */
   headers?: Record<string, string>;
+  /** TLS options for https (from a tls-config node): ca, cert, key, rejectUnauthorized ... */
+  tls?: https.AgentOptions;
+  /** An HTTP proxy URL, already chosen (setting or environment); none when undefined. */
+  proxy?: string;
+  /** Longest wait for the TCP (and TLS) connection; a down box is noticed before the whole timeout. */
+  connectTimeoutMs?: number;
+}
+
+export interface ProbeResult {
+  ok: boolean;
+  /** Milliseconds the server took to answer. */
+  ms: number;
+  error?: VoxcpmError;
 }
 
 export const DEFAULT_MAX_RESPONSE_BYTES = 100 * 1024 * 1024;
 const MAX_TIMER_MS = 2 ** 31 - 1;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 /** One VoxCPM2 server: one HTTP exchange per call, no retries, no queue. */
 export class VoxcpmClient {
@@ -48,11 +63,31 @@ export class VoxcpmClient {
   constructor(options: ClientOptions) {
     this.options = options;
     this.endpoint = options.endpoint;
+    const connectMs = Math.min(options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, options.timeoutMs, MAX_TIMER_MS);
     // Keep-alive saves the TCP (and TLS) handshake on every announcement.
-    this.agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+    const agentOptions = { keepAlive: true };
+    let proxy: AxiosProxyConfig | false = false;
+    let httpsAgent: https.Agent = new (connectTimeout(https.Agent, connectMs))({ ...agentOptions, ...options.tls });
+    if (options.proxy) {
+      const p = new URL(options.proxy);
+      if (new URL(options.endpoint).protocol === 'https:') {
+        // HTTPS goes through the proxy as a CONNECT tunnel (axios's own proxy support cannot do that).
+        httpsAgent = new HttpsProxyAgent({ ...agentOptions, ...options.tls, proxy: p });
+      } else {
+        proxy = {
+          protocol: p.protocol.replace(':', ''),
+          host: p.hostname,
+          port: Number(p.port) || (p.protocol === 'https:' ? 443 : 80),
+          auth: p.username ? { username: decodeURIComponent(p.username), password: decodeURIComponent(p.password) } : undefined,
+        };
+      }
+    }
+    this.agents = { http: new (connectTimeout(http.Agent, connectMs))(agentOptions), https: httpsAgent };
     this.http = axios.create({
       httpAgent: this.agents.http,
       httpsAgent: this.agents.https,
+      // Proxies are chosen by the caller (setting, then http_proxy/https_proxy/no_proxy), never by axios itself.
+      proxy,
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
       responseType: 'text',
       // The body is parsed here, not by axios, so that non-JSON answers can be named.
@@ -101,6 +136,24 @@ export class VoxcpmClient {
     }
   }
 
+  /**
+   * Asks whether the server answers, without using its GPU: an empty text is
+   * refused by the server's input check ("text cannot be empty") before any
+   * inference. Any answer in the API's JSON, error or not, means it is up;
+   * refused, 5xx (503 while the model loads), a proxy's page or silence mean not.
+   */
+  async probe(timeoutMs: number, signal?: AbortSignal): Promise<ProbeResult> {
+    const started = Date.now();
+    try {
+      await this.synthesize({ text: '', prompt: '', audio: '', reference_text: '' }, signal, timeoutMs);
+      return { ok: true, ms: Date.now() - started };
+    } catch (err) {
+      const error = err instanceof VoxcpmError ? err : new VoxcpmError('VOXCPM_UNREACHABLE', String(err));
+      const ok = error.code === 'VOXCPM_SERVER_ERROR' && !error.retry;
+      return { ok, ms: Date.now() - started, error: ok ? undefined : error };
+    }
+  }
+
   /** Frees the keep-alive sockets. Requests still running are aborted by their signals. */
   close(): void {
     this.agents.http.destroy();
@@ -114,12 +167,12 @@ export class VoxcpmClient {
     if (isObject(json) && json.status === 'error') {
       const said = typeof json.message === 'string' && json.message ? json.message : '(no message)';
       const http = status >= 200 && status < 300 ? '' : ` (HTTP ${status})`;
-      throw new VoxcpmError('VOXCPM_SERVER_ERROR', `The VoxCPM2 server answered with an error${http}: "${clip(said, 200)}"`);
+      throw new VoxcpmError('VOXCPM_SERVER_ERROR', `The VoxCPM2 server answered with an error${http}: "${clip(said, 200)}"`, retryForStatus(status));
     }
     if (status < 200 || status >= 300) {
       const title = /<title>([^<]*)<\/title>/i.exec(text)?.[1]?.trim();
       const detail = title ? `: ${clip(title, 80)}` : contentType ? ` (${clip(contentType, 60)})` : '';
-      throw new VoxcpmError('VOXCPM_HTTP', `HTTP ${status}${statusText ? ` ${statusText}` : ''} from ${where}${detail}`);
+      throw new VoxcpmError('VOXCPM_HTTP', `HTTP ${status}${statusText ? ` ${statusText}` : ''} from ${where}${detail}`, retryForStatus(status));
     }
     if (json === undefined) {
       throw new VoxcpmError('VOXCPM_BAD_RESPONSE', `The answer from ${where} is not JSON${contentType ? ` (${clip(contentType, 60)})` : ''}`);
@@ -159,7 +212,10 @@ export class VoxcpmClient {
       return new VoxcpmError('VOXCPM_BAD_RESPONSE', `The answer from ${where} is larger than the limit of ${formatSize(limit)} and was cut off`);
     }
     if (/ECONNREFUSED/.test(any)) {
-      return new VoxcpmError('VOXCPM_UNREACHABLE', `Connection refused by ${where}: is the VoxCPM2 server running?`);
+      return new VoxcpmError('VOXCPM_UNREACHABLE', `Connection refused by ${where}: is the VoxCPM2 server running?`, 'server-down');
+    }
+    if (/ECONNECT_TIMEOUT/.test(any)) {
+      return new VoxcpmError('VOXCPM_UNREACHABLE', `No connection to ${where}: the host does not answer`, 'server-down');
     }
     if (/ENOTFOUND|EAI_AGAIN/.test(any)) {
       return new VoxcpmError('VOXCPM_UNREACHABLE', `The host of ${where} cannot be found (DNS)`);
@@ -168,10 +224,44 @@ export class VoxcpmClient {
       return new VoxcpmError('VOXCPM_UNREACHABLE', `TLS failed with ${where}: ${clip(message, 120)}`);
     }
     if (/ECONNRESET|EPIPE|socket hang up|aborted|ERR_BAD_RESPONSE/i.test(any)) {
-      return new VoxcpmError('VOXCPM_UNREACHABLE', `The connection to ${where} was cut before the answer was complete`);
+      return new VoxcpmError('VOXCPM_UNREACHABLE', `The connection to ${where} was cut before the answer was complete`, 'transient');
+    }
+    if (/EHOSTUNREACH|ENETUNREACH|EHOSTDOWN/.test(any)) {
+      return new VoxcpmError('VOXCPM_UNREACHABLE', `${where} cannot be reached on the network`, 'server-down');
     }
     return new VoxcpmError('VOXCPM_UNREACHABLE', `Cannot reach ${where}: ${clip(message, 120)}`);
   }
+}
+
+/** 503: the server is up but not serving (loading its model); 502/504: a proxy lost it for a moment. */
+function retryForStatus(status: number): RetryKind | undefined {
+  if (status === 503) return 'server-down';
+  if (status === 502 || status === 504) return 'transient';
+  return undefined;
+}
+
+type AgentClass<A> = new (options: https.AgentOptions) => A;
+
+/**
+ * An Agent whose new sockets give up when the connection is not made within
+ * `ms`: a powered-off box is noticed in seconds, not after the whole timeout.
+ * Node's agents have no connect timeout of their own (their `timeout` is idle time).
+ */
+function connectTimeout<A extends http.Agent>(Base: AgentClass<A>, ms: number): AgentClass<A> {
+  class WithConnectTimeout extends (Base as AgentClass<http.Agent>) {
+    override createConnection(...args: Parameters<http.Agent['createConnection']>): ReturnType<http.Agent['createConnection']> {
+      const socket = super.createConnection(...args);
+      if (!socket) return socket;
+      const timer = setTimeout(() => {
+        socket.destroy(Object.assign(new Error(`connect timeout after ${ms} ms`), { code: 'ECONNECT_TIMEOUT' }));
+      }, ms);
+      const clear = () => clearTimeout(timer);
+      socket.once('connect', clear);
+      socket.once('close', clear);
+      return socket;
+    }
+  }
+  return WithConnectTimeout as unknown as AgentClass<A>;
 }
 
 function parseJson(text: string): unknown {

@@ -13,18 +13,29 @@ export type VoxcpmErrorCode =
   | 'VOXCPM_SERVER_ERROR'
   | 'VOXCPM_HTTP'
   | 'VOXCPM_BAD_RESPONSE'
-  | 'VOXCPM_ABORTED';
+  | 'VOXCPM_ABORTED'
+  | 'VOXCPM_QUEUE_FULL';
+
+/**
+ * Faults that may pass, and so are retried: the server is down or still
+ * loading its model (refused, connect timeout, HTTP 503), or one exchange
+ * went wrong on the way (reset, HTTP 502/504).
+ */
+export type RetryKind = 'server-down' | 'transient';
 
 /** Error texts stay short: they end up in status bars, logs and debug panes. */
 const MAX_MESSAGE = 300;
 
 export class VoxcpmError extends Error {
   readonly code: VoxcpmErrorCode;
+  /** Set when the fault may pass and the request may be tried again. */
+  retry?: RetryKind;
 
-  constructor(code: VoxcpmErrorCode, message: string) {
+  constructor(code: VoxcpmErrorCode, message: string, retry?: RetryKind) {
     super(clip(message, MAX_MESSAGE));
     this.name = 'VoxcpmError';
     this.code = code;
+    if (retry) this.retry = retry;
   }
 }
 

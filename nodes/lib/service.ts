@@ -1,64 +1,146 @@
+import { EventEmitter } from 'node:events';
+import type { AgentOptions } from 'node:https';
 import { SynthesisResult, TtsRequestBody, VoxcpmClient } from './client';
 import { resolveEndpoint } from './endpoint';
 import { VoxcpmError } from './errors';
+import { PoolOptions, PoolSummary, ServerPool } from './pool';
+import { proxyFor } from './proxy';
+import { Scheduler } from './scheduler';
 
 export interface ServiceSettings {
-  /** The server's URL as the user typed it. */
+  /** The server URL(s) as the user typed them: one per line. */
   url: unknown;
-  /** Seconds to wait for one answer. */
-  timeout: unknown;
-  headers?: Record<string, string>;
-  /** Larger answers are cut off; default 100. */
+  /** Seconds to wait for one message's answer, queue and retries included. */
+  timeout?: unknown;
+  /** Requests at one server at once (default 1: one GPU, one request). */
+  concurrency?: unknown;
+  /** Messages that may wait (default 100). */
+  queueLimit?: unknown;
+  /** Further attempts after a fault that may pass (default 3). */
+  retries?: unknown;
+  /** Larger answers are cut off, in MB (default 100). */
   maxResponseMB?: unknown;
+  /** Authorisation headers, from the credential store. */
+  headers?: Record<string, string>;
+  tls?: AgentOptions;
+  /** An HTTP proxy URL; when empty, http_proxy/https_proxy/no_proxy from the environment. */
+  proxy?: string;
+  env?: NodeJS.ProcessEnv;
+  pool?: PoolOptions;
 }
 
-export const DEFAULT_TIMEOUT_SECONDS = 300;
-export const DEFAULT_MAX_RESPONSE_MB = 100;
+export interface RequestOptions {
+  /** Who asks: a flow node's id. */
+  owner: string;
+  priority?: number;
+  /** Overrides the configured timeout for this message. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface ServiceState {
+  queued: number;
+  inflight: number;
+  servers: PoolSummary;
+}
+
+export const DEFAULTS = { timeout: 300, concurrency: 1, queueLimit: 100, retries: 3, maxResponseMB: 100 } as const;
+
+/** A number setting: "" or undefined is the default; anything else must pass `ok`. */
+function numberSetting(value: unknown, fallback: number, name: string, ok: (n: number) => boolean, expected: string): number {
+  if (value === '' || value === undefined || value === null) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || !ok(n)) throw new VoxcpmError('VOXCPM_CONFIG', `The ${name} "${String(value)}" is not ${expected}`);
+  return n;
+}
+
+const positive = (n: number) => n > 0;
+const wholeFrom = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
 
 /**
  * What a voxcpm-server config node offers its flow nodes, free of Node-RED:
- * a checked configuration and the call to the server. A bad configuration is
- * kept as an error that every request reports, instead of throwing at deploy.
+ * a checked configuration, its servers, and the queue in front of them. A bad
+ * configuration is kept as an error that every request reports, instead of
+ * throwing at deploy. Emits 'change' when the queue or the servers' health changes.
  */
-export class VoxcpmService {
+export class VoxcpmService extends EventEmitter {
   readonly configError?: VoxcpmError;
-  readonly timeoutMs: number;
-  private readonly client?: VoxcpmClient;
+  readonly timeoutMs: number = DEFAULTS.timeout * 1000;
+  readonly endpoints: string[] = [];
+  private readonly pool?: ServerPool;
+  private readonly scheduler?: Scheduler;
 
   constructor(settings: ServiceSettings) {
-    const seconds = settings.timeout === '' || settings.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : Number(settings.timeout);
-    this.timeoutMs = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_TIMEOUT_SECONDS * 1000;
-    const mb = settings.maxResponseMB === '' || settings.maxResponseMB === undefined ? DEFAULT_MAX_RESPONSE_MB : Number(settings.maxResponseMB);
+    super();
     try {
-      if (!(Number.isFinite(mb) && mb > 0)) {
-        throw new VoxcpmError('VOXCPM_CONFIG', `The response limit "${String(settings.maxResponseMB)}" is not a positive number of MB`);
-      }
-      if (!(Number.isFinite(seconds) && seconds > 0)) {
-        throw new VoxcpmError('VOXCPM_CONFIG', `The timeout "${String(settings.timeout)}" is not a positive number of seconds`);
-      }
-      const endpoint = resolveEndpoint(settings.url);
-      this.client = new VoxcpmClient({
-        endpoint,
-        timeoutMs: this.timeoutMs,
-        headers: settings.headers,
-        maxResponseBytes: Math.round(mb * 1024 * 1024),
-      });
+      this.timeoutMs = numberSetting(settings.timeout, DEFAULTS.timeout, 'timeout', positive, 'a positive number of seconds') * 1000;
+      const concurrency = numberSetting(settings.concurrency, DEFAULTS.concurrency, 'concurrency', wholeFrom(1), 'a whole number from 1');
+      const queueLimit = numberSetting(settings.queueLimit, DEFAULTS.queueLimit, 'queue limit', wholeFrom(1), 'a whole number from 1');
+      const retries = numberSetting(settings.retries, DEFAULTS.retries, 'number of retries', wholeFrom(0), 'a whole number from 0');
+      const maxResponseMB = numberSetting(settings.maxResponseMB, DEFAULTS.maxResponseMB, 'response limit', positive, 'a positive number of MB');
+      const lines = typeof settings.url === 'string' ? settings.url.split(/\r?\n/).filter((l) => l.trim() !== '') : [];
+      const endpoints = lines.length > 0 ? lines.map((l) => resolveEndpoint(l)) : [resolveEndpoint(settings.url)];
+      this.endpoints = [...new Set(endpoints)];
+      const clients = this.endpoints.map(
+        (endpoint) =>
+          new VoxcpmClient({
+            endpoint,
+            timeoutMs: this.timeoutMs,
+            headers: settings.headers,
+            maxResponseBytes: Math.round(maxResponseMB * 1024 * 1024),
+            tls: settings.tls,
+            proxy: proxyFor(endpoint, settings.proxy, settings.env),
+          }),
+      );
+      this.pool = new ServerPool(clients, settings.pool);
+      this.scheduler = new Scheduler(this.pool, { concurrency, queueLimit, retries });
+      this.scheduler.on('change', () => this.emit('change'));
+      this.pool.on('change', () => this.emit('change'));
     } catch (err) {
       if (!(err instanceof VoxcpmError)) throw err;
       this.configError = err;
     }
   }
 
+  /** The first server, for messages (no query string). */
   get endpoint(): string | undefined {
-    return this.client?.displayEndpoint;
+    return this.pool?.slots[0]?.client.displayEndpoint;
   }
 
-  async synthesize(body: TtsRequestBody, signal?: AbortSignal): Promise<SynthesisResult> {
-    if (!this.client) throw this.configError ?? new VoxcpmError('VOXCPM_CONFIG', 'The server is not configured');
-    return this.client.synthesize(body, signal);
+  /** Starts watching the servers' health (probes); called when the first node uses this service. */
+  start(): void {
+    this.pool?.start();
   }
 
-  close(): void {
-    this.client?.close();
+  state(): ServiceState {
+    return {
+      queued: this.scheduler?.queued ?? 0,
+      inflight: this.scheduler?.inflight ?? 0,
+      servers: this.pool?.summary() ?? { total: 0, up: 0, down: 0, unknown: 0 },
+    };
+  }
+
+  countOf(owner: string): { queued: number; running: number } {
+    return this.scheduler?.countOf(owner) ?? { queued: 0, running: 0 };
+  }
+
+  async synthesize(body: TtsRequestBody, options: RequestOptions): Promise<SynthesisResult> {
+    if (!this.scheduler) throw this.configError ?? new VoxcpmError('VOXCPM_CONFIG', 'The server is not configured');
+    return this.scheduler.submit(
+      { owner: options.owner, priority: options.priority, timeoutMs: options.timeoutMs ?? this.timeoutMs, signal: options.signal },
+      (client, signal, timeoutMs) => client.synthesize(body, signal, timeoutMs),
+    );
+  }
+
+  /** Ends every queued and running request of one owner (msg.reset, a node closing). */
+  cancelOwner(owner: string, error: VoxcpmError): number {
+    return this.scheduler?.cancelOwner(owner, error) ?? 0;
+  }
+
+  /** Stops the probes, ends all work and resolves once no request is left running. */
+  async close(): Promise<void> {
+    this.pool?.stop();
+    await this.scheduler?.close();
+    for (const slot of this.pool?.slots ?? []) slot.client.close();
   }
 }

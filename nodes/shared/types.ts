@@ -1,16 +1,44 @@
 import type { Node, NodeDef } from 'node-red';
-import type { VoxcpmService } from '../lib/service';
+import type { AuthCredentials } from '../lib/auth';
+import type { ServiceState, VoxcpmService } from '../lib/service';
+
+/** What a flow node shows about its server: the queue, the servers' health, the warm-up. */
+export interface ServerState extends ServiceState {
+  warmup?: { state: 'running' | 'done' | 'failed'; seconds?: number; code?: string };
+}
+
+/** A flow node that uses a voxcpm-server, told of its state as it changes (as the core MQTT nodes are). */
+export interface ServerUser {
+  serverChanged(state: ServerState): void;
+}
 
 /** What a voxcpm-server config node exposes to the flow nodes that use it. */
-export interface ServerNode extends Node {
+export interface ServerNode extends Node<AuthCredentials> {
   service: VoxcpmService;
+  register(user: ServerUser): void;
+  deregister(user: ServerUser): void;
+  state(): ServerState;
 }
 
 export interface ServerNodeDef extends NodeDef {
   url: string;
-  timeout: string | number;
+  timeout?: string | number;
+  concurrency?: string | number;
+  queueLimit?: string | number;
+  retries?: string | number;
   /** Answers larger than this many MB are cut off (default 100). */
   maxResponseMB?: string | number;
+  authType?: string;
+  headerName?: string;
+  /** The id of a tls-config node, for https. */
+  tls?: string;
+  proxy?: string;
+  warmup?: boolean;
+}
+
+/** Node-RED's tls-config node, as the core HTTP request node uses it. */
+export interface TlsConfigNode extends Node {
+  addTLSOptions(options: Record<string, unknown>): void;
 }
 
 export interface FlowNodeDef extends NodeDef {

@@ -3,10 +3,11 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { TtsRequestBody } from '../../nodes/lib/client';
 import { VoxcpmError, VoxcpmErrorCode } from '../../nodes/lib/errors';
-import { DEFAULT_MAX_RESPONSE_MB, DEFAULT_TIMEOUT_SECONDS, VoxcpmService } from '../../nodes/lib/service';
+import { DEFAULTS, VoxcpmService } from '../../nodes/lib/service';
 import { makeWav } from './wav-fixtures';
 
 const BODY: TtsRequestBody = { text: 'Hello', prompt: '', audio: '', reference_text: '' };
+const OPTS = { owner: 'test' };
 const WAV = makeWav({ sampleRate: 16000, frames: 1600 });
 
 function isCode(code: VoxcpmErrorCode, pattern?: RegExp) {
@@ -29,12 +30,12 @@ describe('lib/service VoxcpmService', function () {
   }
 
   afterEach(() => {
-    while (services.length > 0) services.pop()?.close();
+    while (services.length > 0) void services.pop()?.close();
   });
 
   describe('configuration', () => {
     it('defaults to a 300 s timeout when none is set', () => {
-      assert.equal(DEFAULT_TIMEOUT_SECONDS, 300);
+      assert.equal(DEFAULTS.timeout, 300);
       for (const timeout of ['', undefined]) {
         const s = service({ url: 'http://h:5022', timeout });
         assert.equal(s.configError, undefined);
@@ -57,12 +58,12 @@ describe('lib/service VoxcpmService', function () {
         assert.equal(s.timeoutMs, 300000);
         assert.equal(s.endpoint, undefined);
         const kept = s.configError;
-        await assert.rejects(s.synthesize(BODY), (err: unknown) => err === kept);
+        await assert.rejects(s.synthesize(BODY, OPTS), (err: unknown) => err === kept);
       }
     });
 
     it('the response limit defaults to 100 MB and must be a positive number of MB', async () => {
-      assert.equal(DEFAULT_MAX_RESPONSE_MB, 100);
+      assert.equal(DEFAULTS.maxResponseMB, 100);
       for (const maxResponseMB of ['', undefined, '5', 0.5]) {
         assert.equal(service({ url: 'http://h:5022', timeout: '', maxResponseMB }).configError, undefined, String(maxResponseMB));
       }
@@ -71,7 +72,7 @@ describe('lib/service VoxcpmService', function () {
         assert.ok(s.configError, String(maxResponseMB));
         assert.equal(s.configError.code, 'VOXCPM_CONFIG');
         assert.match(s.configError.message, /response limit/);
-        await assert.rejects(s.synthesize(BODY), isCode('VOXCPM_CONFIG', /response limit/));
+        await assert.rejects(s.synthesize(BODY, OPTS), isCode('VOXCPM_CONFIG', /response limit/));
       }
     });
 
@@ -81,7 +82,7 @@ describe('lib/service VoxcpmService', function () {
         assert.ok(s.configError, `url ${String(url)}`);
         assert.equal(s.configError.code, 'VOXCPM_CONFIG');
         assert.equal(s.endpoint, undefined);
-        await assert.rejects(s.synthesize(BODY), isCode('VOXCPM_CONFIG'));
+        await assert.rejects(s.synthesize(BODY, OPTS), isCode('VOXCPM_CONFIG'));
       }
     });
 
@@ -139,7 +140,7 @@ describe('lib/service VoxcpmService', function () {
 
     it('resolves a bare host:port, posts to /api/tts with the headers, returns the WAV', async () => {
       const s = service({ url: base, timeout: '5', headers: { Authorization: 'Bearer t' } });
-      const r = await s.synthesize(BODY);
+      const r = await s.synthesize(BODY, OPTS);
       assert.ok(r.wav.equals(WAV));
       assert.equal(r.info.sampleRate, 16000);
       assert.equal(seen[0].url, '/api/tts');
@@ -151,7 +152,7 @@ describe('lib/service VoxcpmService', function () {
       const s = service({ url: `http://${base}`, timeout: '0.2' });
       assert.equal(s.timeoutMs, 200);
       const started = Date.now();
-      await assert.rejects(s.synthesize(BODY), isCode('VOXCPM_TIMEOUT', /0\.2 s/));
+      await assert.rejects(s.synthesize(BODY, OPTS), isCode('VOXCPM_TIMEOUT', /0\.2 s/));
       assert.ok(Date.now() - started < 1500);
     });
 
@@ -159,20 +160,20 @@ describe('lib/service VoxcpmService', function () {
       delayMs = 2000;
       const ac = new AbortController();
       setTimeout(() => ac.abort(), 50);
-      await assert.rejects(service({ url: `http://${base}`, timeout: '5' }).synthesize(BODY, ac.signal), isCode('VOXCPM_ABORTED'));
+      await assert.rejects(service({ url: `http://${base}`, timeout: '5' }).synthesize(BODY, { owner: 'test', signal: ac.signal }), isCode('VOXCPM_ABORTED'));
     });
 
     it('applies maxResponseMB', async () => {
       // The answer is about 4.4 kB: over a 0.001 MB (1049 byte) limit, under 0.01 MB.
-      await assert.rejects(service({ url: `http://${base}`, timeout: '5', maxResponseMB: 0.001 }).synthesize(BODY), isCode('VOXCPM_BAD_RESPONSE', /larger than the limit/));
-      assert.ok((await service({ url: `http://${base}`, timeout: '5', maxResponseMB: '0.01' }).synthesize(BODY)).wav.equals(WAV));
+      await assert.rejects(service({ url: `http://${base}`, timeout: '5', maxResponseMB: 0.001 }).synthesize(BODY, OPTS), isCode('VOXCPM_BAD_RESPONSE', /larger than the limit/));
+      assert.ok((await service({ url: `http://${base}`, timeout: '5', maxResponseMB: '0.01' }).synthesize(BODY, OPTS)).wav.equals(WAV));
     });
 
     // Regression (fixed): the "too large" message rounds the limit to whole MB (client.ts transportError:
     // Math.round(limit / 1048576)), so any limit under 0.5 MB, which the service now accepts,
     // is reported as "larger than the limit of 0 MB and was cut off".
     it('a limit under 0.5 MB is not reported as "the limit of 0 MB"', async () => {
-      await assert.rejects(service({ url: `http://${base}`, timeout: '5', maxResponseMB: 0.001 }).synthesize(BODY), (err: unknown) => {
+      await assert.rejects(service({ url: `http://${base}`, timeout: '5', maxResponseMB: 0.001 }).synthesize(BODY, OPTS), (err: unknown) => {
         assert.ok(err instanceof VoxcpmError);
         assert.equal(err.code, 'VOXCPM_BAD_RESPONSE');
         assert.doesNotMatch(err.message, /limit of 0 MB/);
@@ -187,7 +188,7 @@ describe('lib/service VoxcpmService', function () {
       delayMs = 100;
       const s = service({ url: `http://${base}`, timeout: '3000000' });
       assert.equal(s.configError, undefined);
-      const r = await s.synthesize(BODY);
+      const r = await s.synthesize(BODY, OPTS);
       assert.ok(r.wav.equals(WAV));
     });
   });

@@ -71,7 +71,30 @@ export function buildFlow(o: FlowOptions): FlowItem[] {
 
 export async function loadFlow(o: FlowOptions): Promise<Node> {
   await helper.load(NODE_MODULES, buildFlow(o));
+  await serverKnown();
   return helper.getNode(IDS.node);
+}
+
+interface ServiceView {
+  configError?: unknown;
+  state(): { servers: { unknown: number; lastError?: unknown } };
+}
+
+/**
+ * Waits until the server's first health probe has been answered, so that a
+ * fault a test sets next applies to the test's own message, not to the probe.
+ */
+export async function serverKnown(id: string = IDS.server, timeoutMs = 3000): Promise<void> {
+  const server = helper.getNode(id) as unknown as { service?: ServiceView } | null;
+  const service = server?.service;
+  if (!service || service.configError) return;
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const { servers } = service.state();
+    if (servers.unknown === 0 || servers.lastError) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error('the server was not probed within 3 s');
 }
 
 export type Outcome = { kind: 'sent'; msg: TestMessage } | { kind: 'caught'; msg: ErrorMessage };
@@ -141,4 +164,9 @@ function summary(o: Outcome): string {
 export function warnings(node: Node): string[] {
   const spy = node.warn as unknown as { args: unknown[][] };
   return spy.args.map((a) => String(a[0]));
+}
+
+/** The requests a simulator received, without the health probes (an empty text). */
+export function calls(sim: { requests: Array<{ body: unknown; path: string; headers: Record<string, unknown> }> }) {
+  return sim.requests.filter((r) => !(typeof r.body === 'object' && r.body !== null && (r.body as { text?: unknown }).text === ''));
 }

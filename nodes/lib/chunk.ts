@@ -1,0 +1,353 @@
+/**
+ * Splits long text into pieces that VoxCPM2 speaks well.
+ *
+ * Past ~300 Chinese characters in one request the voice speeds up, buzzes or
+ * repeats itself, and a request of 1–3 characters is unstable. So a long text is
+ * cut, preferably at sentence ends, then at pauses (commas, colons), then between
+ * words, and the pieces are packed greedily: consecutive sentences share a request
+ * while it stays within the limit (fewer requests, better prosody).
+ *
+ * Word and sentence boundaries come from the platform's `Intl.Segmenter` (ICU:
+ * dictionary-based words for Chinese and Japanese, UAX #29 sentences). On top of
+ * it: `；;` `…` and line breaks end a sentence (UAX #29 does not say so), and
+ * numbers ("3.14", "1,000", "12:30"), URLs, e-mail addresses and hyphenated words
+ * are never cut. Only a single "word" longer than the limit (a 400-character URL)
+ * is cut between grapheme clusters, so an emoji or a surrogate pair stays whole.
+ *
+ * Guarantees, for any text:
+ * - `splitText(t, n).join('') === t`: white space stays attached to a piece;
+ * - every piece contains a letter or a digit (CJK included), so none is only white
+ *   space or punctuation, provided the text contains one at all;
+ * - every piece's `.trim().length` is at most the limit, with two exceptions that
+ *   only contrived text reaches: a single grapheme cluster longer than the limit,
+ *   and a run of punctuation too long to fit beside any letter.
+ *
+ * Lengths are counted like `String.prototype.length` (UTF-16 code units).
+ */
+
+/** Smaller limits are raised to this: a 1–3 character request is unstable anyway. */
+export const MIN_CHUNK = 10;
+
+/** What the server can speak: a letter (CJK ideographs are letters) or a digit. */
+const SPEAKABLE = /[\p{L}\p{N}]/u;
+/** Ends a sentence besides what UAX #29 already knows (。！？!? and paragraph separators). */
+const SENTENCE_END = /[。！？!?；;…‥⋯｡︒﹒﹔﹖﹗\n\r\v\f\u0085\u2028\u2029]/u;
+/** A pause inside a sentence. */
+const PAUSE = /[，、,：:﹐﹑﹕︐︑︓—–]/u;
+const OPENER = /[\p{Ps}\p{Pi}]/u;
+/** Characters that belong to the grapheme before them. */
+const EXTENDING = /[\p{M}\u200d\ufe00-\ufe0f]/u;
+
+/**
+ * Runs of text that must not be cut: URLs, e-mail addresses, numbers with
+ * separators (3.14, 1,000, 12:30, 2024-05-01) and hyphenated Latin, Greek or
+ * Cyrillic words. ICU keeps "3.14", "1,000", "v2.5" and "don't" whole by itself,
+ * but cuts "12:30", URLs, e-mail addresses and "well-known".
+ */
+const GUARDED = new RegExp(
+  [
+    String.raw`(?:\b[A-Za-z][A-Za-z0-9+.-]*:\/\/|\bwww\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+`,
+    String.raw`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+`,
+    String.raw`\p{Nd}+(?:[.,:/\-．：，]\p{Nd}+)+`,
+    String.raw`[\p{sc=Latin}\p{sc=Greek}\p{sc=Cyrillic}]+(?:[-‐][\p{sc=Latin}\p{sc=Greek}\p{sc=Cyrillic}]+)+`,
+  ].join('|'),
+  'gu',
+);
+/** Punctuation after a URL or an address that is not part of it ("see https://x.org."). */
+const TRAILING_PUNCTUATION = /[.,;:!?'")\]]+$/;
+
+/** Boundary strengths, weakest first. */
+const GRAPHEME = 0;
+const WORD = 1;
+const CLAUSE = 2;
+const SENTENCE = 3;
+
+interface Cut {
+  at: number;
+  level: number;
+}
+
+interface Segmenters {
+  word: Intl.Segmenter;
+  sentence: Intl.Segmenter;
+  grapheme: Intl.Segmenter;
+}
+
+let segmenters: Segmenters | undefined;
+
+function getSegmenters(): Segmenters {
+  // 'zh': the dictionary-based word rules cover Chinese and Japanese whatever the
+  // locale; a fixed locale keeps the result independent of the host's settings.
+  segmenters ??= {
+    word: new Intl.Segmenter('zh', { granularity: 'word' }),
+    sentence: new Intl.Segmenter('zh', { granularity: 'sentence' }),
+    grapheme: new Intl.Segmenter('zh', { granularity: 'grapheme' }),
+  };
+  return segmenters;
+}
+
+/**
+ * Splits `text` into pieces of at most `maxChunk` characters (after trimming),
+ * cut at sentence ends first, then at pauses, then between words; never inside a
+ * word, a number, a URL or an e-mail address unless that alone is too long.
+ *
+ * `maxChunk` below 10 (or not a number) is taken as 10. A text no longer than
+ * `maxChunk`, or with nothing speakable in it, is returned whole: `[text]`.
+ * The caller trims each piece before sending it.
+ */
+export function splitText(text: string, maxChunk: number): string[] {
+  const max = Number.isNaN(maxChunk) ? MIN_CHUNK : Math.max(MIN_CHUNK, Math.floor(maxChunk));
+  if (text.length <= max) return [text];
+  const cuts = findCuts(text);
+  if (!cuts) return [text];
+  const splitter = new Splitter(text, max, cuts);
+  const ends = splitter.split(0, text.length, SENTENCE);
+  const pieces = splitter.tidy(ends);
+  return pieces.map(([start, end]) => text.slice(start, end));
+}
+
+/**
+ * Every place the text may be cut between two words, with its strength. There is
+ * at most one per gap between two words: after the gap's white space, or before
+ * the opening quotes and brackets that start the next word; otherwise at the end
+ * of the gap, so closing punctuation stays with its sentence. Returns undefined
+ * when the text has no word at all.
+ */
+function findCuts(text: string): Cut[] | undefined {
+  const { word, sentence } = getSegmenters();
+  const words: number[] = []; // start, end, start, end...
+  for (const { segment, index } of word.segment(text)) {
+    if (SPEAKABLE.test(segment)) words.push(index, index + segment.length);
+  }
+  if (words.length === 0) return undefined;
+
+  const sentenceBreaks: number[] = [];
+  for (const { index } of sentence.segment(text)) if (index > 0) sentenceBreaks.push(index);
+  const guarded = guardedRanges(text);
+
+  const cuts: Cut[] = [];
+  let s = 0;
+  let g = 0;
+  for (let w = 2; w < words.length; w += 2) {
+    const gapStart = words[w - 1];
+    const gapEnd = words[w];
+    const at = cutInGap(text, gapStart, gapEnd);
+    while (g < guarded.length && guarded[g][1] <= at) g++;
+    if (g < guarded.length && guarded[g][0] < at) continue; // inside a URL, a number...
+    while (s < sentenceBreaks.length && sentenceBreaks[s] <= gapStart) s++;
+    const gap = text.slice(gapStart, gapEnd);
+    let level = WORD;
+    if ((s < sentenceBreaks.length && sentenceBreaks[s] <= gapEnd) || SENTENCE_END.test(gap)) level = SENTENCE;
+    else if (PAUSE.test(gap)) level = CLAUSE;
+    cuts.push({ at, level });
+  }
+  return cuts;
+}
+
+function cutInGap(text: string, start: number, end: number): number {
+  if (start === end) return start;
+  for (let i = end - 1; i >= start; i--) {
+    if (isWhiteSpace(text.charCodeAt(i))) {
+      let at = i + 1;
+      while (at < end && EXTENDING.test(text[at])) at++; // a combining mark on a space
+      return at;
+    }
+  }
+  let at = end;
+  while (at > start && OPENER.test(text[at - 1])) at--;
+  return at;
+}
+
+function guardedRanges(text: string): Array<[number, number]> {
+  const ranges: Array<[number, number]> = [];
+  for (const m of text.matchAll(GUARDED)) {
+    const start = m.index ?? 0;
+    const body = m[0].replace(TRAILING_PUNCTUATION, '');
+    if (body.length > 0) ranges.push([start, start + body.length]);
+  }
+  return ranges;
+}
+
+/** The white space `String.prototype.trim` removes (the same set as `\s`). */
+function isWhiteSpace(c: number): boolean {
+  return (
+    (c >= 9 && c <= 13) ||
+    c === 32 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+class Splitter {
+  constructor(
+    private readonly text: string,
+    private readonly max: number,
+    private readonly cuts: Cut[],
+  ) {}
+
+  /** Whether text[start, end), trimmed, fits in one request. */
+  fits(start: number, end: number): boolean {
+    if (end - start <= this.max) return true;
+    const [s, e] = this.trimmed(start, end);
+    return e - s <= this.max;
+  }
+
+  private trimmed(start: number, end: number): [number, number] {
+    let s = start;
+    let e = end;
+    while (s < e && isWhiteSpace(this.text.charCodeAt(s))) s++;
+    while (e > s && isWhiteSpace(this.text.charCodeAt(e - 1))) e--;
+    return [s, e];
+  }
+
+  /**
+   * The end positions of the pieces text[start, end) is cut into (the last is
+   * `end`), using cuts of strength `level` or more and, for a part still too long,
+   * weaker ones. A part too long for one request starts a new piece; its last
+   * piece may take in what follows.
+   */
+  split(start: number, end: number, level: number): number[] {
+    if (this.fits(start, end)) return [end];
+    let bounds: number[] = [];
+    for (;;) {
+      bounds = level === GRAPHEME ? this.graphemeCuts(start, end) : this.cutsBetween(start, end, level);
+      if (bounds.length > 0 || level === GRAPHEME) break;
+      level--;
+    }
+    bounds.push(end);
+
+    const ends: number[] = [];
+    let open = start; // the piece being filled is text[open, filled)
+    let filled = start;
+    let segStart = start;
+    for (const segEnd of bounds) {
+      if (this.fits(segStart, segEnd)) {
+        if (filled > open && !this.fits(open, segEnd)) {
+          ends.push(filled);
+          open = filled;
+        }
+      } else {
+        if (filled > open) {
+          ends.push(filled);
+          open = filled;
+        }
+        // Only a single grapheme cluster can be too long at the grapheme level: kept whole.
+        const sub = level > GRAPHEME ? this.split(segStart, segEnd, level - 1) : [segEnd];
+        for (let i = 0; i < sub.length - 1; i++) ends.push(sub[i]);
+        open = sub.length > 1 ? sub[sub.length - 2] : segStart;
+      }
+      filled = segEnd;
+      segStart = segEnd;
+    }
+    ends.push(filled);
+    return ends;
+  }
+
+  private cutsBetween(start: number, end: number, level: number): number[] {
+    const { cuts } = this;
+    let lo = 0;
+    let hi = cuts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cuts[mid].at <= start) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: number[] = [];
+    for (let i = lo; i < cuts.length && cuts[i].at < end; i++) if (cuts[i].level >= level) out.push(cuts[i].at);
+    return out;
+  }
+
+  /**
+   * Grapheme cluster boundaries inside text[start, end), limited to those with
+   * something speakable on both sides.
+   */
+  private graphemeCuts(start: number, end: number): number[] {
+    const bounds: number[] = [];
+    let firstSpeakableEnd = -1;
+    let lastSpeakableStart = -1;
+    for (const { segment, index } of getSegmenters().grapheme.segment(this.text.slice(start, end))) {
+      if (index > 0) bounds.push(start + index);
+      if (SPEAKABLE.test(segment)) {
+        if (firstSpeakableEnd < 0) firstSpeakableEnd = start + index + segment.length;
+        lastSpeakableStart = start + index;
+      }
+    }
+    return bounds.filter((at) => at >= firstSpeakableEnd && at <= lastSpeakableStart);
+  }
+
+  /**
+   * Turns end positions into [start, end) pieces, then gives each piece with
+   * nothing speakable to a neighbour (only grapheme-level cuts can make one), and
+   * merges a piece of 1–3 visible characters with a neighbour it fits with.
+   */
+  tidy(ends: number[]): Array<[number, number]> {
+    let pieces: Array<[number, number]> = [];
+    let start = 0;
+    for (const end of ends) {
+      if (end > start) pieces.push([start, end]);
+      start = end;
+    }
+
+    const merged: Array<[number, number]> = [];
+    let pending: [number, number] | undefined; // leading pieces with nothing speakable
+    for (const piece of pieces) {
+      if (SPEAKABLE.test(this.text.slice(piece[0], piece[1]))) {
+        if (pending) piece[0] = pending[0];
+        pending = undefined;
+        merged.push(piece);
+      } else if (merged.length > 0) merged[merged.length - 1][1] = piece[1];
+      else pending = pending ? [pending[0], piece[1]] : piece;
+    }
+    if (pending) merged.push(pending); // nothing speakable at all (not reached: checked before)
+    pieces = merged;
+
+    for (let i = 0; i < pieces.length && pieces.length > 1; i++) {
+      const piece = pieces[i];
+      const [s, e] = piece;
+      if (!this.isTiny(s, e)) continue;
+      const before = i > 0 ? pieces[i - 1] : undefined;
+      const after = i + 1 < pieces.length ? pieces[i + 1] : undefined;
+      if (before && this.fits(before[0], e)) {
+        before[1] = e;
+        pieces.splice(i--, 1);
+      } else if (after && this.fits(s, after[1])) {
+        after[0] = s;
+        pieces.splice(i--, 1);
+      } else if (before) {
+        // No room to merge: take the last words of the piece before instead.
+        const at = this.cutsInside(before[0], before[1])
+          .reverse()
+          .find((c) => this.fits(c, e) && !this.isTiny(c, e) && !this.isTiny(before[0], c));
+        if (at !== undefined) before[1] = piece[0] = at;
+      } else if (after) {
+        const at = this.cutsInside(after[0], after[1]).find(
+          (c) => this.fits(s, c) && !this.isTiny(s, c) && !this.isTiny(c, after[1]),
+        );
+        if (at !== undefined) piece[1] = after[0] = at;
+      }
+    }
+    return pieces;
+  }
+
+  /** Where text[start, end) could be cut: between words, or between graphemes when it is one word. */
+  private cutsInside(start: number, end: number): number[] {
+    const words = this.cutsBetween(start, end, WORD);
+    return words.length > 0 ? words : this.graphemeCuts(start, end);
+  }
+
+  /** 1–3 characters that are not white space. */
+  private isTiny(start: number, end: number): boolean {
+    const [s, e] = this.trimmed(start, end);
+    if (e - s > 6) return false; // 3 characters outside the BMP at most
+    let count = 0;
+    for (const ch of this.text.slice(s, e)) if (!isWhiteSpace(ch.charCodeAt(0))) count++;
+    return count > 0 && count <= 3;
+  }
+}

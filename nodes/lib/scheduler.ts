@@ -1,0 +1,281 @@
+import { EventEmitter } from 'node:events';
+import type { VoxcpmClient } from './client';
+import { VoxcpmError } from './errors';
+import type { ServerPool, ServerSlot } from './pool';
+
+/** One exchange with one server, given the time left for it. */
+export type Attempt<T> = (client: VoxcpmClient, signal: AbortSignal, timeoutMs: number) => Promise<T>;
+
+export interface JobOptions {
+  /** Who asked (a flow node's id): `cancelOwner` ends all of its work. */
+  owner: string;
+  /** Higher first; equal priorities keep arrival order. */
+  priority?: number;
+  /** The whole time the message may take, queue and retries included. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface SchedulerOptions {
+  /** Requests at one server at once. */
+  concurrency: number;
+  /** Messages waiting beyond this fail at once with VOXCPM_QUEUE_FULL. */
+  queueLimit: number;
+  /** Further attempts after a fault that may pass. */
+  retries: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+}
+
+interface Job {
+  owner: string;
+  priority: number;
+  seq: number;
+  started: number;
+  deadline: number;
+  attempt: Attempt<unknown>;
+  controller: AbortController;
+  retriesLeft: number;
+  attempts: number;
+  /** Not to be sent before this time (backoff after a fault). */
+  notBefore: number;
+  lastError?: VoxcpmError;
+  /** Set when the job was cancelled; it ends with this error. */
+  cancelled?: VoxcpmError;
+  running: boolean;
+  /** The running attempt, settled once its request has stopped. */
+  finished?: Promise<void>;
+  settled: boolean;
+  timer?: NodeJS.Timeout;
+  resolve: (value: unknown) => void;
+  reject: (err: VoxcpmError) => void;
+}
+
+/**
+ * The queue of one config node: requests go out by priority then arrival,
+ * at most `concurrency` at each server, with retries and backoff on faults
+ * that may pass, within each message's own deadline. Emits 'change' when the
+ * queue or the work in flight changes.
+ */
+export class Scheduler extends EventEmitter {
+  private readonly queue: Job[] = [];
+  private readonly running = new Set<Job>();
+  private seq = 0;
+  private wakeTimer?: NodeJS.Timeout;
+  private wakeAt = 0;
+  private closed = false;
+  private readonly opts: Required<SchedulerOptions>;
+
+  constructor(
+    private readonly pool: ServerPool,
+    options: SchedulerOptions,
+  ) {
+    super();
+    this.opts = { backoffBaseMs: 250, backoffMaxMs: 5000, ...options };
+    pool.on('change', () => this.dispatch());
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  get inflight(): number {
+    return this.running.size;
+  }
+
+  /** Queued and running jobs of one owner. */
+  countOf(owner: string): { queued: number; running: number } {
+    let running = 0;
+    for (const j of this.running) if (j.owner === owner) running++;
+    return { queued: this.queue.filter((j) => j.owner === owner).length, running };
+  }
+
+  submit<T>(options: JobOptions, attempt: Attempt<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.closed) return reject(new VoxcpmError('VOXCPM_ABORTED', 'The server configuration is being stopped'));
+      if (options.signal?.aborted) return reject(new VoxcpmError('VOXCPM_ABORTED', 'The request was aborted'));
+      if (this.queue.length >= this.opts.queueLimit) {
+        return reject(
+          new VoxcpmError('VOXCPM_QUEUE_FULL', `The queue is full (${this.opts.queueLimit} messages waiting): this message was dropped`),
+        );
+      }
+      const now = Date.now();
+      const job: Job = {
+        owner: options.owner,
+        priority: Number.isFinite(options.priority) ? (options.priority as number) : 0,
+        seq: this.seq++,
+        started: now,
+        deadline: now + options.timeoutMs,
+        attempt: attempt as Attempt<unknown>,
+        controller: new AbortController(),
+        retriesLeft: this.opts.retries,
+        attempts: 0,
+        notBefore: 0,
+        running: false,
+        settled: false,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      };
+      job.timer = setTimeout(() => this.expire(job), Math.min(options.timeoutMs, 2 ** 31 - 1));
+      options.signal?.addEventListener('abort', () => this.cancel(job, new VoxcpmError('VOXCPM_ABORTED', 'The request was aborted')), {
+        once: true,
+      });
+      this.enqueue(job);
+      this.dispatch();
+    });
+  }
+
+  /** Ends every queued and running job of `owner` with `error` (msg.reset, a node being closed). */
+  cancelOwner(owner: string, error: VoxcpmError): number {
+    const jobs = [...this.queue, ...this.running].filter((j) => j.owner === owner);
+    for (const j of jobs) this.cancel(j, error);
+    return jobs.length;
+  }
+
+  /** Ends everything, and resolves once no request is left running. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.wakeTimer);
+    const running = [...this.running];
+    for (const j of [...this.queue, ...this.running]) {
+      this.cancel(j, new VoxcpmError('VOXCPM_ABORTED', 'The server configuration was stopped'));
+    }
+    await Promise.all(running.map((j) => j.finished));
+  }
+
+  private enqueue(job: Job): void {
+    // Higher priority first, then arrival order (a retried job keeps its place).
+    let i = this.queue.length;
+    while (i > 0) {
+      const q = this.queue[i - 1];
+      if (q.priority > job.priority || (q.priority === job.priority && q.seq < job.seq)) break;
+      i--;
+    }
+    this.queue.splice(i, 0, job);
+  }
+
+  private dispatch(): void {
+    if (this.closed) return;
+    const now = Date.now();
+    while (this.queue.length > 0) {
+      const head = this.queue[0];
+      // The head waits out its backoff: sending the next one first would break the order.
+      if (head.notBefore > now) {
+        this.wakeAtTime(head.notBefore);
+        break;
+      }
+      const slot = this.pool.pick(now, this.opts.concurrency);
+      if (!slot) {
+        const coolEnd = this.pool.nextCoolEnd(now);
+        if (coolEnd !== undefined) this.wakeAtTime(coolEnd);
+        this.failWithoutRetries();
+        break;
+      }
+      this.queue.shift();
+      this.run(head, slot);
+    }
+    this.emit('change');
+  }
+
+  /**
+   * While every server is down, messages wait for one to come back, but only
+   * those that may still be retried: with no retries left they end now, with
+   * the fault that took the servers down.
+   */
+  private failWithoutRetries(): void {
+    const servers = this.pool.summary();
+    if (servers.down < servers.total || !servers.lastError) return;
+    const fault = servers.lastError;
+    for (const job of this.queue.filter((j) => j.retriesLeft === 0)) {
+      this.queue.splice(this.queue.indexOf(job), 1);
+      this.settle(job, job.lastError ?? new VoxcpmError(fault.code, fault.message));
+    }
+  }
+
+  private wakeAtTime(at: number): void {
+    if (this.wakeTimer && this.wakeAt <= at) return;
+    clearTimeout(this.wakeTimer);
+    this.wakeAt = at;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      this.dispatch();
+    }, Math.max(0, at - Date.now()));
+  }
+
+  private run(job: Job, slot: ServerSlot): void {
+    job.running = true;
+    job.attempts++;
+    this.running.add(job);
+    slot.inflight++;
+    slot.lastUsed = Date.now();
+    const remaining = Math.max(1, job.deadline - Date.now());
+    job.finished = job
+      .attempt(slot.client, job.controller.signal, remaining)
+      .then(
+        (value) => {
+          this.pool.reportSuccess(slot);
+          this.settle(job, undefined, value);
+        },
+        (err: unknown) => this.failed(job, slot, err),
+      )
+      .finally(() => {
+        slot.inflight--;
+        job.running = false;
+        this.running.delete(job);
+        this.dispatch();
+      });
+  }
+
+  private failed(job: Job, slot: ServerSlot, err: unknown): void {
+    const error = err instanceof VoxcpmError ? err : new VoxcpmError('VOXCPM_BAD_RESPONSE', `Unexpected failure: ${String(err)}`);
+    if (job.cancelled) return this.settle(job, job.cancelled);
+    if (error.retry) this.pool.reportFault(slot, error);
+    const now = Date.now();
+    if (error.retry && job.retriesLeft > 0 && job.deadline - now > 50 && !this.closed) {
+      job.retriesLeft--;
+      job.lastError = error;
+      // Exponential backoff with full jitter; none when another server can take it now.
+      const another = this.pool.pick(now, this.opts.concurrency);
+      const cap = Math.min(this.opts.backoffMaxMs, this.opts.backoffBaseMs * 2 ** (job.attempts - 1));
+      job.notBefore = another ? 0 : now + Math.min(Math.random() * cap, job.deadline - now);
+      this.enqueue(job);
+      return;
+    }
+    this.settle(job, error);
+  }
+
+  private expire(job: Job): void {
+    if (job.settled || job.running) return; // a running attempt has its own timeout (the time left)
+    const i = this.queue.indexOf(job);
+    if (i >= 0) this.queue.splice(i, 1);
+    const seconds = Math.round((Date.now() - job.started) / 100) / 10;
+    const fault = job.lastError ?? this.pool.summary().lastError;
+    const error =
+      fault && this.pool.summary().up === 0
+        ? new VoxcpmError(fault.code, `${fault.message} (gave up after ${seconds} s)`)
+        : new VoxcpmError('VOXCPM_TIMEOUT', `No answer within ${seconds} s: the message waited in the queue`);
+    this.settle(job, error);
+    this.emit('change');
+  }
+
+  private cancel(job: Job, error: VoxcpmError): void {
+    if (job.settled || job.cancelled) return;
+    job.cancelled = error;
+    const i = this.queue.indexOf(job);
+    if (i >= 0) {
+      this.queue.splice(i, 1);
+      this.settle(job, error);
+      this.emit('change');
+    } else if (job.running) {
+      job.controller.abort(); // settles through failed() once the request has stopped
+    }
+  }
+
+  private settle(job: Job, error?: VoxcpmError, value?: unknown): void {
+    if (job.settled) return;
+    job.settled = true;
+    clearTimeout(job.timer);
+    if (error) job.reject(error);
+    else job.resolve(value);
+  }
+}
