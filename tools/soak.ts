@@ -1,0 +1,181 @@
+/**
+ * `npm run soak`: 10,000 messages through a real Node-RED process (voxcpm-tts,
+ * its Catch node) against the simulator, with faults mixed in. Prints messages
+ * in and out, outcomes by code, duplicates and lost messages (both must be 0),
+ * and Node-RED's RSS at the start, middle and end (must stay flat).
+ *
+ *   node dist/tools/soak.js [--messages 10000] [--port 1897]
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FlowNode, launchNodeRed, ROOT } from './launch';
+import { SimFault, VoxCpmSimulator } from './simulator';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const TOTAL = arg('messages', 10000);
+const BATCH = 50;
+/** Kept under the queue limit (100): the soak measures faults and memory, not QUEUE_FULL. */
+const MAX_OUTSTANDING = 80;
+
+/** The faults mixed in, each for the next 1–3 requests. */
+const FAULTS: SimFault[] = [
+  { kind: 'reset-mid-answer' },
+  { kind: 'reset' },
+  { kind: 'html-502' },
+  { kind: 'inference-failed' },
+  { kind: 'error-in-200', message: 'inference failed' },
+  { kind: 'bad-base64' },
+  { kind: 'not-wav' },
+  { kind: 'slow', ms: 30 },
+  { kind: 'loading', seconds: 0.2 },
+];
+
+interface Stats {
+  sent: number;
+  outcomes: number;
+  audio: number;
+  codes: Record<string, number>;
+  duplicates: number;
+  badAudio: number;
+}
+
+function rssMB(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 102.4) / 10;
+}
+
+function soakFlows(url: string): FlowNode[] {
+  const z = 'soaktab';
+  return [
+    { id: z, type: 'tab', label: 'soak' },
+    { id: 'soaksrv', type: 'voxcpm-server', url, timeout: '60', concurrency: '2', queueLimit: '100', retries: '3' },
+    { id: 'soakin', type: 'http in', z, url: '/soak/send', method: 'post', upload: false, wires: [['soakfan']] },
+    {
+      id: 'soakfan',
+      type: 'function',
+      z,
+      outputs: 2,
+      // One HTTP request carries a batch: each item becomes its own message.
+      func: `const s = global.get('soak') || { sent: 0, outcomes: 0, audio: 0, codes: {}, seen: {}, duplicates: 0, badAudio: 0 };
+global.set('soak', s);
+for (const m of msg.payload) { s.sent++; node.send([{ payload: m.text, seq: m.seq, priority: m.priority }, null]); }
+return [null, { res: msg.res, req: msg.req, payload: { ok: true }, statusCode: 200 }];`,
+      wires: [['soaktts'], ['soakres']],
+    },
+    { id: 'soakres', type: 'http response', z, wires: [] },
+    { id: 'soaktts', type: 'voxcpm-tts', z, server: 'soaksrv', prompt: '', wires: [['soakok']] },
+    {
+      id: 'soakok',
+      type: 'function',
+      z,
+      outputs: 1,
+      func: `const s = global.get('soak'); s.outcomes++;
+if (s.seen[msg.seq]) s.duplicates++; s.seen[msg.seq] = 1;
+if (!Buffer.isBuffer(msg.payload) || msg.payload.toString('latin1', 0, 4) !== 'RIFF') s.badAudio++; else s.audio++;
+return null;`,
+      wires: [],
+    },
+    { id: 'soakcatch', type: 'catch', z, scope: ['soaktts'], uncaught: false, wires: [['soakerr']] },
+    {
+      id: 'soakerr',
+      type: 'function',
+      z,
+      outputs: 1,
+      func: `const s = global.get('soak'); s.outcomes++;
+if (s.seen[msg.seq]) s.duplicates++; s.seen[msg.seq] = 1;
+const c = (msg.error && msg.error.code) || 'NO_CODE'; s.codes[c] = (s.codes[c] || 0) + 1;
+return null;`,
+      wires: [],
+    },
+    { id: 'soakstatsin', type: 'http in', z, url: '/soak/stats', method: 'get', upload: false, wires: [['soakstats']] },
+    {
+      id: 'soakstats',
+      type: 'function',
+      z,
+      outputs: 1,
+      func: `const s = global.get('soak') || { sent: 0, outcomes: 0, audio: 0, codes: {}, duplicates: 0, badAudio: 0 };
+msg.payload = { sent: s.sent, outcomes: s.outcomes, audio: s.audio, codes: s.codes, duplicates: s.duplicates, badAudio: s.badAudio };
+return msg;`,
+      wires: [['soakres']],
+    },
+  ];
+}
+
+async function main(): Promise<void> {
+  const sim = new VoxCpmSimulator({ voice: 'tone', durationFor: () => 0.5 });
+  const url = await sim.start();
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'voxcpm-soak-'));
+  const nodeRed = await launchNodeRed({ userDir, port: arg('port', 1897), flows: soakFlows(url), packageDir: ROOT, quiet: true });
+  const pid = nodeRed.child.pid as number;
+  const stats = async (): Promise<Stats> => (await (await fetch(`${nodeRed.url}/soak/stats`)).json()) as Stats;
+  const rss: Array<[string, number]> = [];
+  let seq = 0;
+  let faultsSet = 0;
+  const started = Date.now();
+  // A deterministic mix: the same run every time.
+  let seed = 42;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  try {
+    while (seq < TOTAL) {
+      const s = await stats();
+      if (s.sent - s.outcomes > MAX_OUTSTANDING - BATCH) {
+        await new Promise((r) => setTimeout(r, 5));
+        continue;
+      }
+      if (seq === 1000) rss.push(['start (after 1,000 warm-up messages)', rssMB(pid)]);
+      if (seq === Math.floor(TOTAL / 2)) rss.push(['middle', rssMB(pid)]);
+      if (random() < 0.15) {
+        sim.setFault({ ...FAULTS[Math.floor(random() * FAULTS.length)], times: 1 + Math.floor(random() * 3) } as SimFault);
+        faultsSet++;
+      }
+      const batch = [];
+      for (let i = 0; i < BATCH && seq < TOTAL; i++, seq++) {
+        batch.push({ seq, text: `Message ${seq % 200}: the washing machine is done.`, priority: seq % 10 === 0 ? 5 : 0 });
+      }
+      const res = await fetch(`${nodeRed.url}/soak/send`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(batch) });
+      if (!res.ok) throw new Error(`send: HTTP ${res.status}`);
+    }
+    let s = await stats();
+    const end = Date.now() + 120_000;
+    while (s.outcomes < TOTAL && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 100));
+      s = await stats();
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    s = await stats();
+    rss.push(['end', rssMB(pid)]);
+    const seconds = (Date.now() - started) / 1000;
+    const lost = TOTAL - (s.outcomes - s.duplicates);
+    console.log(`soak: ${TOTAL} messages through voxcpm-tts in a real Node-RED process, ${faultsSet} faults mixed in, ${seconds.toFixed(1)} s`);
+    console.log('| figure | value |');
+    console.log('|---|---|');
+    console.log(`| messages in | ${s.sent} |`);
+    console.log(`| messages out (audio + caught errors) | ${s.outcomes} |`);
+    console.log(`| audio (valid WAV) | ${s.audio} |`);
+    for (const [code, n] of Object.entries(s.codes).sort()) console.log(`| caught ${code} | ${n} |`);
+    console.log(`| duplicates | ${s.duplicates} |`);
+    console.log(`| lost | ${lost} |`);
+    console.log(`| output that was not a WAV | ${s.badAudio} |`);
+    for (const [when, mb] of rss) console.log(`| Node-RED RSS, ${when} | ${mb} MB |`);
+    console.log(`| simulator requests (incl. probes and retries) | ${sim.requests.length} |`);
+    const growth = rss[rss.length - 1][1] - rss[0][1];
+    const ok = s.duplicates === 0 && lost === 0 && s.badAudio === 0 && s.sent === TOTAL && growth < 30;
+    console.log(`soak: ${ok ? 'PASS' : 'FAIL'} (duplicates ${s.duplicates}, lost ${lost}, RSS growth after warm-up ${growth.toFixed(1)} MB, limit 30 MB)`);
+    process.exitCode = ok ? 0 : 1;
+  } finally {
+    await nodeRed.stop();
+    await sim.stop();
+    fs.rmSync(userDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.stack : err);
+  process.exit(1);
+});
