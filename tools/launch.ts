@@ -43,6 +43,8 @@ export interface LaunchOptions {
   /** Node binary; default: this one. */
   nodeBin?: string;
   quiet?: boolean;
+  /** Start Node.js with --expose-gc and hand `gc` and `memoryUsage` to function nodes (global context): for the soak. */
+  exposeGc?: boolean;
 }
 
 export interface NodeRedProcess {
@@ -74,12 +76,13 @@ export async function launchNodeRed(options: LaunchOptions): Promise<NodeRedProc
   flowFile: 'flows.json',
   credentialSecret: 'voxcpm-demo',
   logging: { console: { level: 'info', metrics: false, audit: false } },
-  editorTheme: { tours: false },
+  editorTheme: { tours: false },${options.exposeGc ? "\n  functionGlobalContext: { gc: global.gc, memoryUsage: () => process.memoryUsage() }," : ''}
 };
 `,
   );
   const redJs = options.redJs ?? require.resolve('node-red/red.js');
-  const child = spawn(options.nodeBin ?? process.execPath, [redJs, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], {
+  const nodeArgs = options.exposeGc ? ['--expose-gc'] : [];
+  const child = spawn(options.nodeBin ?? process.execPath, [...nodeArgs, redJs, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], {
     stdio: options.quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit',
   });
   let output = '';

@@ -33,7 +33,9 @@ export class VoxcpmError extends Error {
 
   constructor(code: VoxcpmErrorCode, message: string, retry?: RetryKind) {
     super(clip(message, MAX_MESSAGE));
-    this.name = 'VoxcpmError';
+    // Node-RED builds msg.error.message from toString() ("name: message"), and only 4.1+
+    // copies err.code to msg.error.code: with the code as the name, every version shows it.
+    this.name = code;
     this.code = code;
     if (retry) this.retry = retry;
   }

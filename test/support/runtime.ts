@@ -10,7 +10,7 @@ import path from 'node:path';
 import helper from 'node-red-node-test-helper';
 import type { Node, NodeMessage } from 'node-red';
 
-// NODE_RED_RUNTIME names another Node-RED install's red.js (the CI matrix runs 3.1, 4.1 and 5.x).
+// NODE_RED_RUNTIME names another Node-RED install's lib/red.js (not the launcher red.js at its root) (the CI matrix runs 3.1, 4.1 and 5.x).
 helper.init(process.env.NODE_RED_RUNTIME ? path.resolve(process.env.NODE_RED_RUNTIME) : require.resolve('node-red'));
 
 export const NODES_DIR = process.env.VOXCPM_NODES_DIR
@@ -154,6 +154,14 @@ export async function expectCaught(msg: TestMessage): Promise<ErrorMessage> {
   const o = await runOne(msg);
   if (o.kind !== 'caught') throw new Error('expected an error through the Catch node, got audio');
   return o.msg;
+}
+
+/**
+ * The error code a Catch node saw: msg.error.code (Node-RED 4.1+ copies it), or
+ * the code that leads msg.error.message ("VOXCPM_X: ...") on Node-RED 3.1–4.0.
+ */
+export function codeOf(msg: ErrorMessage): string | undefined {
+  return msg.error.code ?? /^(VOXCPM_[A-Z_]+): /.exec(msg.error.message)?.[1];
 }
 
 function summary(o: Outcome): string {
