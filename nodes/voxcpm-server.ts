@@ -1,8 +1,8 @@
 import type { NodeAPI } from 'node-red';
-import { AuthCredentials, authHeaders } from './lib/auth';
+import { authHeaders } from './lib/auth';
 import { VoxcpmError } from './lib/errors';
 import { ServiceSettings, VoxcpmService } from './lib/service';
-import type { ServerNode, ServerNodeDef, ServerState, ServerUser, TlsConfigNode } from './shared/types';
+import type { ServerCredentials, ServerNode, ServerNodeDef, ServerState, ServerUser, TlsConfigNode } from './shared/types';
 
 /** A short sentence for the optional warm-up at deploy: the model's cold start is paid here. */
 const WARMUP_TEXT = '你好。';
@@ -40,7 +40,9 @@ export = function register(RED: NodeAPI): void {
       if (!(err instanceof VoxcpmError)) throw err;
       setupError = err;
     }
-    this.service = new VoxcpmService(setupError ? { url: '' } : settings);
+    const creds = this.credentials ?? {};
+    if (creds.proxyUsername) settings.proxyAuth = { username: creds.proxyUsername, password: creds.proxyPassword };
+    this.service = new VoxcpmService({ ...settings, configError: setupError });
     const configError = setupError ?? this.service.configError;
     if (configError) {
       // Said once at deploy; every message through this server then fails with VOXCPM_CONFIG.
@@ -93,12 +95,14 @@ export = function register(RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType<ServerNode, ServerNodeDef, object, AuthCredentials>('voxcpm-server', VoxcpmServerNode, {
+  RED.nodes.registerType<ServerNode, ServerNodeDef, object, ServerCredentials>('voxcpm-server', VoxcpmServerNode, {
     credentials: {
       token: { type: 'password' },
       username: { type: 'text' },
       password: { type: 'password' },
       headerValue: { type: 'password' },
+      proxyUsername: { type: 'text' },
+      proxyPassword: { type: 'password' },
     },
   });
 };

@@ -11,6 +11,17 @@ export interface AuthCredentials {
 
 /** A header name as HTTP allows it (RFC 9110 token). */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** What a header value can carry: visible ASCII and spaces (no line breaks, nothing axios would strip). */
+const VALUE = /^[\x20-\x7e]+$/;
+
+/** A credential trimmed of pasted white space, refused when HTTP could not send it as typed. */
+function headerValue(value: string | undefined, setting: string): string | undefined {
+  const v = value?.trim();
+  if (v && !VALUE.test(v)) {
+    throw new VoxcpmError('VOXCPM_CONFIG', `The ${setting} contains characters an HTTP header cannot carry (line breaks or non-ASCII)`);
+  }
+  return v || undefined;
+}
 
 /**
  * The request headers that carry the configured credentials. Errors name the
@@ -21,17 +32,22 @@ export function authHeaders(type: unknown, headerName: unknown, creds: AuthCrede
     case '':
     case 'none':
       return {};
-    case 'bearer':
-      if (!creds.token) throw new VoxcpmError('VOXCPM_CONFIG', 'Bearer authentication is selected but no token is set');
-      return { Authorization: `Bearer ${creds.token}` };
-    case 'basic':
+    case 'bearer': {
+      const token = headerValue(creds.token, 'bearer token');
+      if (!token) throw new VoxcpmError('VOXCPM_CONFIG', 'Bearer authentication is selected but no token is set');
+      return { Authorization: `Bearer ${token}` };
+    }
+    case 'basic': {
+      // Basic credentials travel base64-encoded, so any UTF-8 text is fine there.
       if (!creds.username) throw new VoxcpmError('VOXCPM_CONFIG', 'Basic authentication is selected but no user name is set');
       return { Authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password ?? ''}`).toString('base64')}` };
+    }
     case 'header': {
       const name = typeof headerName === 'string' ? headerName.trim() : '';
       if (!TOKEN.test(name)) throw new VoxcpmError('VOXCPM_CONFIG', 'The custom header name is missing or not a valid HTTP header name');
-      if (!creds.headerValue) throw new VoxcpmError('VOXCPM_CONFIG', `A custom header is selected but no value is set for ${name}`);
-      return { [name]: creds.headerValue };
+      const value = headerValue(creds.headerValue, `value of the ${name} header`);
+      if (!value) throw new VoxcpmError('VOXCPM_CONFIG', `A custom header is selected but no value is set for ${name}`);
+      return { [name]: value };
     }
     default:
       throw new VoxcpmError('VOXCPM_CONFIG', `Unknown authentication type "${String(type)}"`);

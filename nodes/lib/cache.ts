@@ -181,7 +181,9 @@ export class AudioCache {
 
   /**
    * The WAV stored under `key`, or undefined. Memory first, then disk; a disk hit is put back
-   * in memory. The Buffer returned is the caller's own copy: mutating it changes nothing here.
+   * in memory. The Buffer returned is the caller's own copy: mutating it changes nothing here
+   * (a memory hit copies the bytes: about 1–2 ms for 10 MB; a disk hit that is too large for
+   * memory returns the bytes it read, without a copy).
    */
   async get(key: string): Promise<Buffer | undefined> {
     checkKey(key);
@@ -358,11 +360,12 @@ export class AudioCache {
         await handle.writev([wav, trailer]);
         // fsync before the rename: the rename must never point at blocks that a power cut
         // (a Raspberry Pi unplugged) leaves unwritten. A rename alone already protects against a
-        // crash of Node-RED, and the trailer's hash would catch a torn file anyway, but then a
-        // phrase written minutes before the cut would be lost: fsync makes a finished set()
-        // durable. It costs a few ms per write (measured 4 ms on 10 MB here; more on an SD card),
-        // in the thread pool, once per new phrase. The directory is not fsynced: a lost rename
-        // means a lost entry (a miss), never a wrong one.
+        // crash of Node-RED, and the trailer's hash would catch a torn file anyway, but then the
+        // phrases written in the ~30 s before the cut (the kernel's writeback delay) would be
+        // lost: fsync makes a finished set() durable. It costs a few ms per write (about 4 ms
+        // for 10 MB on an SSD; more on an SD card), in the thread pool, not on the event loop,
+        // once per new phrase. The directory is not fsynced: a lost rename means a lost entry
+        // (a miss), never a wrong one.
         await handle.sync();
         await handle.close();
         handle = undefined;

@@ -32,6 +32,8 @@ export const MIN_CHUNK = 10;
 const SPEAKABLE = /[\p{L}\p{N}]/u;
 /** Ends a sentence besides what UAX #29 already knows (。！？!? and paragraph separators). */
 const SENTENCE_END = /[。！？!?；;…‥⋯｡︒﹒﹔﹖﹗\n\r\v\f\u0085\u2028\u2029]/u;
+/** CJK punctuation: a word always ends after it. */
+const CJK_PUNCTUATION = /[\u3001-\u3003\u3008-\u3011\u3014-\u301f\uff01\uff08\uff09\uff1a\uff1b\uff1f\u2026]/u;
 /** A pause inside a sentence. */
 const PAUSE = /[，、,：:﹐﹑﹕︐︑︓—–]/u;
 const OPENER = /[\p{Ps}\p{Pi}]/u;
@@ -44,14 +46,17 @@ const EXTENDING = /[\p{M}\u200d\ufe00-\ufe0f]/u;
  * Cyrillic words. ICU keeps "3.14", "1,000", "v2.5" and "don't" whole by itself,
  * but cuts "12:30", URLs, e-mail addresses and "well-known".
  */
+const LATIN_WORD = String.raw`[\p{sc=Latin}\p{sc=Greek}\p{sc=Cyrillic}]`;
 const GUARDED = new RegExp(
+  // Each starts only where a run of its characters starts (the look-behinds): a
+  // match tried from every position of a long run would take quadratic time.
   [
-    String.raw`(?:\b[A-Za-z][A-Za-z0-9+.-]*:\/\/|\bwww\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+`,
-    String.raw`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+`,
-    String.raw`\p{Nd}+(?:[.,:/\-．：，]\p{Nd}+)+`,
-    String.raw`[\p{sc=Latin}\p{sc=Greek}\p{sc=Cyrillic}]+(?:[-‐][\p{sc=Latin}\p{sc=Greek}\p{sc=Cyrillic}]+)+`,
+    String.raw`(?<![A-Za-z0-9])(?:(?:https?|s?ftps?|wss?|rtsps?|file):\/\/|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+`,
+    String.raw`(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+`,
+    String.raw`(?<!\p{Nd})\p{Nd}+(?:[.,:/\-．：，]\p{Nd}+)+`,
+    String.raw`(?<!${LATIN_WORD})${LATIN_WORD}+(?:[-‐]${LATIN_WORD}+)+`,
   ].join('|'),
-  'gu',
+  'giu',
 );
 /** Punctuation after a URL or an address that is not part of it ("see https://x.org."). */
 const TRAILING_PUNCTUATION = /[.,;:!?'")\]]+$/;
@@ -114,34 +119,105 @@ export function splitText(text: string, maxChunk: number): string[] {
  * when the text has no word at all.
  */
 function findCuts(text: string): Cut[] | undefined {
-  const { word, sentence } = getSegmenters();
   const words: number[] = []; // start, end, start, end...
-  for (const { segment, index } of word.segment(text)) {
+  forEachSegment(getSegmenters().word, text, 0, text.length, wordSafe, (segment, index) => {
     if (SPEAKABLE.test(segment)) words.push(index, index + segment.length);
-  }
+  });
   if (words.length === 0) return undefined;
-
-  const sentenceBreaks: number[] = [];
-  for (const { index } of sentence.segment(text)) if (index > 0) sentenceBreaks.push(index);
   const guarded = guardedRanges(text);
+  const sentences = sentenceStarts(text);
 
   const cuts: Cut[] = [];
-  let s = 0;
   let g = 0;
+  let s = 0;
   for (let w = 2; w < words.length; w += 2) {
     const gapStart = words[w - 1];
     const gapEnd = words[w];
     const at = cutInGap(text, gapStart, gapEnd);
     while (g < guarded.length && guarded[g][1] <= at) g++;
     if (g < guarded.length && guarded[g][0] < at) continue; // inside a URL, a number...
-    while (s < sentenceBreaks.length && sentenceBreaks[s] <= gapStart) s++;
     const gap = text.slice(gapStart, gapEnd);
+    while (s < sentences.length && sentences[s] <= gapStart) s++;
     let level = WORD;
-    if ((s < sentenceBreaks.length && sentenceBreaks[s] <= gapEnd) || SENTENCE_END.test(gap)) level = SENTENCE;
+    if (SENTENCE_END.test(gap) || (s < sentences.length && sentences[s] <= gapEnd)) level = SENTENCE;
     else if (PAUSE.test(gap)) level = CLAUSE;
     cuts.push({ at, level });
   }
   return cuts;
+}
+
+/**
+ * Where UAX #29 starts a new sentence (it knows when a full stop ends an
+ * abbreviation: "e.g. the"). Its rules look a few characters around, so the text
+ * is segmented in overlapping windows (see forEachSegment for why windows), each
+ * trusted only away from its edges.
+ */
+function sentenceStarts(text: string): number[] {
+  const starts: number[] = [];
+  const margin = 64;
+  for (let from = 0; from < text.length; from += WINDOW - 2 * margin) {
+    const to = Math.min(text.length, from + WINDOW);
+    const low = from === 0 ? 0 : from + margin;
+    const high = to === text.length ? to : to - margin;
+    for (const { index } of getSegmenters().sentence.segment(text.slice(from, to))) {
+      if (from + index > low && from + index <= high) starts.push(from + index);
+    }
+    if (to === text.length) break;
+  }
+  return starts;
+}
+
+/** Text is segmented in windows of about this many code units (see forEachSegment). */
+const WINDOW = 512;
+
+/**
+ * Calls `visit` for each segment of text[start, end), with indices into `text`.
+ * V8 spends time proportional to the whole string on every segment (100 KB
+ * take minutes), so the text is handed to the segmenter in windows of about
+ * WINDOW code units, each ending where `safe` says a boundary is certain.
+ */
+function forEachSegment(
+  segmenter: Intl.Segmenter,
+  text: string,
+  start: number,
+  end: number,
+  safe: (text: string, at: number) => boolean,
+  visit: (segment: string, index: number) => void,
+): void {
+  for (let from = start; from < end; ) {
+    const to = windowEnd(text, from, end, safe);
+    for (const { segment, index } of segmenter.segment(text.slice(from, to))) visit(segment, from + index);
+    from = to;
+  }
+}
+
+function windowEnd(text: string, from: number, end: number, safe: (text: string, at: number) => boolean): number {
+  if (end - from <= WINDOW) return end;
+  for (let at = from + WINDOW; at > from + WINDOW / 2; at--) if (safe(text, at)) return at;
+  const far = Math.min(end, from + 4 * WINDOW);
+  for (let at = from + WINDOW + 1; at < far; at++) if (safe(text, at)) return at;
+  if (far === end) return end;
+  // 4000 code units without a safe place: any place that splits no code point.
+  let at = from + WINDOW;
+  while (at < end && (isLowSurrogate(text.charCodeAt(at)) || EXTENDING.test(text[at]))) at++;
+  return at;
+}
+
+/** After white space or CJK punctuation (not ASCII punctuation: "3.14") a word always ends. */
+function wordSafe(text: string, at: number): boolean {
+  const before = text.charCodeAt(at - 1);
+  return (isWhiteSpace(before) || CJK_PUNCTUATION.test(text[at - 1])) && !EXTENDING.test(text[at]) && !isLowSurrogate(text.charCodeAt(at));
+}
+
+/** Between two ASCII characters (other than CR LF) a grapheme cluster always ends. */
+function graphemeSafe(text: string, at: number): boolean {
+  const before = text.charCodeAt(at - 1);
+  const after = text.charCodeAt(at);
+  return before < 0x80 && after < 0x80 && !(before === 13 && after === 10);
+}
+
+function isLowSurrogate(c: number): boolean {
+  return c >= 0xdc00 && c <= 0xdfff;
 }
 
 function cutInGap(text: string, start: number, end: number): number {
@@ -250,15 +326,22 @@ class Splitter {
     return ends;
   }
 
-  private cutsBetween(start: number, end: number, level: number): number[] {
+  /** Index of the first cut after `pos`. */
+  private firstCutAfter(pos: number): number {
     const { cuts } = this;
     let lo = 0;
     let hi = cuts.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (cuts[mid].at <= start) lo = mid + 1;
+      if (cuts[mid].at <= pos) lo = mid + 1;
       else hi = mid;
     }
+    return lo;
+  }
+
+  private cutsBetween(start: number, end: number, level: number): number[] {
+    const { cuts } = this;
+    const lo = this.firstCutAfter(start);
     const out: number[] = [];
     for (let i = lo; i < cuts.length && cuts[i].at < end; i++) if (cuts[i].level >= level) out.push(cuts[i].at);
     return out;
@@ -272,13 +355,13 @@ class Splitter {
     const bounds: number[] = [];
     let firstSpeakableEnd = -1;
     let lastSpeakableStart = -1;
-    for (const { segment, index } of getSegmenters().grapheme.segment(this.text.slice(start, end))) {
-      if (index > 0) bounds.push(start + index);
+    forEachSegment(getSegmenters().grapheme, this.text, start, end, graphemeSafe, (segment, index) => {
+      if (index > start) bounds.push(index);
       if (SPEAKABLE.test(segment)) {
-        if (firstSpeakableEnd < 0) firstSpeakableEnd = start + index + segment.length;
-        lastSpeakableStart = start + index;
+        if (firstSpeakableEnd < 0) firstSpeakableEnd = index + segment.length;
+        lastSpeakableStart = index;
       }
-    }
+    });
     return bounds.filter((at) => at >= firstSpeakableEnd && at <= lastSpeakableStart);
   }
 
@@ -336,18 +419,26 @@ class Splitter {
     return pieces;
   }
 
-  /** Where text[start, end) could be cut: between words, or between graphemes when it is one word. */
+  /**
+   * Where text[start, end) could be cut: between words; between graphemes only
+   * inside a word that is too long for one piece anyway.
+   */
   private cutsInside(start: number, end: number): number[] {
     const words = this.cutsBetween(start, end, WORD);
-    return words.length > 0 ? words : this.graphemeCuts(start, end);
+    if (words.length > 0) return words;
+    const { cuts } = this;
+    const next = this.firstCutAfter(start);
+    const wordStart = next > 0 ? cuts[next - 1].at : 0;
+    const wordEnd = next < cuts.length ? cuts[next].at : this.text.length;
+    return this.fits(wordStart, wordEnd) ? [] : this.graphemeCuts(start, end);
   }
 
-  /** 1–3 characters that are not white space. */
+  /** 1–3 characters that are not white space (nor combining marks). */
   private isTiny(start: number, end: number): boolean {
     const [s, e] = this.trimmed(start, end);
     if (e - s > 6) return false; // 3 characters outside the BMP at most
     let count = 0;
-    for (const ch of this.text.slice(s, e)) if (!isWhiteSpace(ch.charCodeAt(0))) count++;
+    for (const ch of this.text.slice(s, e)) if (!isWhiteSpace(ch.charCodeAt(0)) && !EXTENDING.test(ch)) count++;
     return count > 0 && count <= 3;
   }
 }

@@ -211,6 +211,9 @@ export class VoxcpmClient {
       const limit = this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
       return new VoxcpmError('VOXCPM_BAD_RESPONSE', `The answer from ${where} is larger than the limit of ${formatSize(limit)} and was cut off`);
     }
+    if (/ECONNREFUSED/.test(any) && this.options.proxy) {
+      return new VoxcpmError('VOXCPM_UNREACHABLE', `Connection refused by the HTTP proxy ${proxyHost(this.options.proxy)}: is the proxy running?`, 'server-down');
+    }
     if (/ECONNREFUSED/.test(any)) {
       return new VoxcpmError('VOXCPM_UNREACHABLE', `Connection refused by ${where}: is the VoxCPM2 server running?`, 'server-down');
     }
@@ -231,6 +234,11 @@ export class VoxcpmClient {
     }
     return new VoxcpmError('VOXCPM_UNREACHABLE', `Cannot reach ${where}: ${clip(message, 120)}`);
   }
+}
+
+/** The proxy's host and port, for messages: never its credentials. */
+function proxyHost(proxy: string): string {
+  return new URL(proxy).host;
 }
 
 /** 503: the server is up but not serving (loading its model); 502/504: a proxy lost it for a moment. */

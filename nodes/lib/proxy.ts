@@ -1,3 +1,5 @@
+import { VoxcpmError } from './errors';
+
 /**
  * Which HTTP proxy a request to `target` goes through: the configured one, or
  * else http_proxy / https_proxy unless no_proxy names the host, as Node-RED's
@@ -6,7 +8,7 @@
  * which it cannot do for HTTPS (no CONNECT tunnel).
  */
 export function proxyFor(target: string, configured: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (configured && configured.trim()) return configured.trim();
+  if (configured && configured.trim()) return checkProxy(configured.trim(), 'The proxy setting', false);
   const url = new URL(target);
   const https = url.protocol === 'https:';
   const fromEnv = https
@@ -14,7 +16,28 @@ export function proxyFor(target: string, configured: string | undefined, env: No
     : env.http_proxy || env.HTTP_PROXY;
   if (!fromEnv) return undefined;
   const noProxy = env.no_proxy ?? env.NO_PROXY ?? '';
-  return bypasses(url, noProxy) ? undefined : fromEnv;
+  return bypasses(url, noProxy) ? undefined : checkProxy(fromEnv.trim(), 'The proxy in the environment (http_proxy/https_proxy)', true);
+}
+
+/**
+ * An HTTP proxy URL, `host:port` read as http. A user name and password are
+ * accepted from the environment but not in the flow, where they would be exported.
+ */
+function checkProxy(value: string, where: string, allowUserinfo: boolean): string {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new VoxcpmError('VOXCPM_CONFIG', `${where} is not a valid URL: use e.g. http://proxy.lan:3128`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new VoxcpmError('VOXCPM_CONFIG', `${where} must be an http:// proxy (${url.protocol.replace(':', '')} proxies are not supported)`);
+  }
+  if (!allowUserinfo && (url.username || url.password)) {
+    throw new VoxcpmError('VOXCPM_CONFIG', `${where} must not contain a user name or password: put them in the proxy credentials`);
+  }
+  return withScheme;
 }
 
 function bypasses(url: URL, noProxy: string): boolean {
@@ -25,7 +48,9 @@ function bypasses(url: URL, noProxy: string): boolean {
     .filter(Boolean)
     .some((entry) => {
       if (entry === '*') return true;
-      const m = /^(.*?)(?::(\d+))?$/.exec(entry.toLowerCase()) as RegExpExecArray;
+      // A bare IPv6 address ("::1") has no port; "[::1]:5022" and "host:5022" do.
+      const bareIpv6 = (entry.match(/:/g) ?? []).length > 1 && !entry.startsWith('[');
+      const m = (bareIpv6 ? [entry, entry.toLowerCase(), undefined] : /^(.*?)(?::(\d+))?$/.exec(entry.toLowerCase())) as RegExpExecArray;
       const name = m[1].replace(/^\*?\./, '').replace(/^\[|\]$/g, '');
       if (m[2] && m[2] !== port) return false;
       return host === name || host.endsWith(`.${name}`);

@@ -25,6 +25,10 @@ export interface ServiceSettings {
   tls?: AgentOptions;
   /** An HTTP proxy URL; when empty, http_proxy/https_proxy/no_proxy from the environment. */
   proxy?: string;
+  /** The proxy's user name and password, from the credential store. */
+  proxyAuth?: { username: string; password?: string };
+  /** A problem found before the service was made (credentials, TLS): every request reports it. */
+  configError?: VoxcpmError;
   env?: NodeJS.ProcessEnv;
   pool?: PoolOptions;
 }
@@ -54,6 +58,15 @@ function numberSetting(value: unknown, fallback: number, name: string, ok: (n: n
   return n;
 }
 
+/** Puts the stored proxy credentials into the proxy URL the client uses (never shown). */
+function withAuth(proxy: string | undefined, auth: ServiceSettings['proxyAuth']): string | undefined {
+  if (!proxy || !auth?.username) return proxy;
+  const url = new URL(proxy);
+  url.username = encodeURIComponent(auth.username);
+  url.password = encodeURIComponent(auth.password ?? '');
+  return url.toString();
+}
+
 const positive = (n: number) => n > 0;
 const wholeFrom = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
 
@@ -73,6 +86,7 @@ export class VoxcpmService extends EventEmitter {
   constructor(settings: ServiceSettings) {
     super();
     try {
+      if (settings.configError) throw settings.configError;
       this.timeoutMs = numberSetting(settings.timeout, DEFAULTS.timeout, 'timeout', positive, 'a positive number of seconds') * 1000;
       const concurrency = numberSetting(settings.concurrency, DEFAULTS.concurrency, 'concurrency', wholeFrom(1), 'a whole number from 1');
       const queueLimit = numberSetting(settings.queueLimit, DEFAULTS.queueLimit, 'queue limit', wholeFrom(1), 'a whole number from 1');
@@ -89,7 +103,7 @@ export class VoxcpmService extends EventEmitter {
             headers: settings.headers,
             maxResponseBytes: Math.round(maxResponseMB * 1024 * 1024),
             tls: settings.tls,
-            proxy: proxyFor(endpoint, settings.proxy, settings.env),
+            proxy: withAuth(proxyFor(endpoint, settings.proxy, settings.env), settings.proxyAuth),
           }),
       );
       this.pool = new ServerPool(clients, settings.pool);

@@ -12,8 +12,14 @@ export interface ServerUser {
   serverChanged(state: ServerState): void;
 }
 
+/** The credentials of a voxcpm-server, kept in Node-RED's credential store. */
+export interface ServerCredentials extends AuthCredentials {
+  proxyUsername?: string;
+  proxyPassword?: string;
+}
+
 /** What a voxcpm-server config node exposes to the flow nodes that use it. */
-export interface ServerNode extends Node<AuthCredentials> {
+export interface ServerNode extends Node<ServerCredentials> {
   service: VoxcpmService;
   register(user: ServerUser): void;
   deregister(user: ServerUser): void;
