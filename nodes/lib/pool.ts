@@ -174,11 +174,12 @@ export class ServerPool extends EventEmitter {
       this.scheduleProbe(slot, this.opts.idleProbeMs);
     } else {
       slot.lastError = result.error;
-      const wasDown = slot.health === 'down';
-      this.setHealth(slot, 'down');
-      if (wasDown) {
+      if (slot.health === 'down') {
+        // Still down: wait longer before the next probe (0.5, 1, 2, 4, 5, 5 ... s).
         slot.probeDelay = Math.min(slot.probeDelay * 2, this.opts.probeMaxMs);
         this.scheduleProbe(slot, slot.probeDelay);
+      } else {
+        this.setHealth(slot, 'down');
       }
     }
   }

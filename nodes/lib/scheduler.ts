@@ -35,7 +35,7 @@ interface Job {
   deadline: number;
   attempt: Attempt<unknown>;
   controller: AbortController;
-  retriesLeft: number;
+  /** Attempts sent so far; at most retries + 1. */
   attempts: number;
   /** Not to be sent before this time (backoff after a fault). */
   notBefore: number;
@@ -108,7 +108,6 @@ export class Scheduler extends EventEmitter {
         deadline: now + options.timeoutMs,
         attempt: attempt as Attempt<unknown>,
         controller: new AbortController(),
-        retriesLeft: this.opts.retries,
         attempts: 0,
         notBefore: 0,
         running: false,
@@ -178,15 +177,15 @@ export class Scheduler extends EventEmitter {
   }
 
   /**
-   * While every server is down, messages wait for one to come back, but only
-   * those that may still be retried: with no retries left they end now, with
-   * the fault that took the servers down.
+   * While every server is down, messages wait for one to come back, unless
+   * retries are off (0): then they end now, with the fault that took the
+   * servers down. A retry is counted when it is sent, not while it waits.
    */
   private failWithoutRetries(): void {
     const servers = this.pool.summary();
-    if (servers.down < servers.total || !servers.lastError) return;
+    if (this.opts.retries > 0 || servers.down < servers.total || !servers.lastError) return;
     const fault = servers.lastError;
-    for (const job of this.queue.filter((j) => j.retriesLeft === 0)) {
+    for (const job of [...this.queue]) {
       this.queue.splice(this.queue.indexOf(job), 1);
       this.settle(job, job.lastError ?? new VoxcpmError(fault.code, fault.message));
     }
@@ -231,8 +230,7 @@ export class Scheduler extends EventEmitter {
     if (job.cancelled) return this.settle(job, job.cancelled);
     if (error.retry) this.pool.reportFault(slot, error);
     const now = Date.now();
-    if (error.retry && job.retriesLeft > 0 && job.deadline - now > 50 && !this.closed) {
-      job.retriesLeft--;
+    if (error.retry && job.attempts <= this.opts.retries && job.deadline - now > 50 && !this.closed) {
       job.lastError = error;
       // Exponential backoff with full jitter; none when another server can take it now.
       const another = this.pool.pick(now, this.opts.concurrency);
