@@ -7,10 +7,10 @@ import type { CloneNodeDef } from './shared/types';
 export = function register(RED: NodeAPI): void {
   function VoxcpmCloneNode(this: Node, def: CloneNodeDef): void {
     RED.nodes.createNode(this, def);
-    const settings = { prompt: def.prompt ?? '', referenceText: def.referenceText ?? '', reference: def.reference ?? '' };
+    const settings = { referenceText: def.referenceText ?? '', reference: def.reference ?? '' };
     // Relative reference paths start in Node-RED's user directory, where flows live.
     const referenceFile = new ReferenceFile(RED.settings.userDir ?? process.cwd());
-    runSynthesisNode(RED, this, def, (msg) => buildCloneRequest(msg, settings, (file) => referenceFile.load(file)));
+    runSynthesisNode(RED, this, def, (input, prompt) => buildCloneRequest(input, { ...settings, prompt }, (file) => referenceFile.load(file)));
   }
   RED.nodes.registerType('voxcpm-clone', VoxcpmCloneNode);
 };

@@ -1,15 +1,19 @@
 import type { NodeAPI } from 'node-red';
-import { authHeaders } from './lib/auth';
-import { VoxcpmError } from './lib/errors';
-import { ServiceSettings, VoxcpmService } from './lib/service';
-import type { ServerCredentials, ServerNode, ServerNodeDef, ServerState, ServerUser, TlsConfigNode } from './shared/types';
+import type { VoxcpmError } from './lib/errors';
+import { VoxcpmService } from './lib/service';
+import { audioStore, audioUrl, registerRoutes } from './shared/routes';
+import { serviceSettings } from './shared/server-settings';
+import type { ServerCredentials, ServerNode, ServerNodeDef, ServerState, ServerUser } from './shared/types';
 
 /** A short sentence for the optional warm-up at deploy: the model's cold start is paid here. */
 const WARMUP_TEXT = '你好。';
 /** Status updates to the users are batched: a burst of 1,000 messages must not flood the editor. */
 const BROADCAST_MS = 100;
+/** Seconds a result stays downloadable at msg.url unless set otherwise. */
+const DEFAULT_URL_TTL = 600;
 
 export = function register(RED: NodeAPI): void {
+  registerRoutes(RED);
   function VoxcpmServerNode(this: ServerNode, def: ServerNodeDef): void {
     RED.nodes.createNode(this, def);
     const users = new Set<ServerUser>();
@@ -17,39 +21,23 @@ export = function register(RED: NodeAPI): void {
     let started = false;
     let broadcastTimer: NodeJS.Timeout | undefined;
 
-    const settings: ServiceSettings = {
-      url: def.url,
-      timeout: def.timeout,
-      concurrency: def.concurrency,
-      queueLimit: def.queueLimit,
-      retries: def.retries,
-      maxResponseMB: def.maxResponseMB,
-      proxy: def.proxy,
-    };
-    let setupError: VoxcpmError | undefined;
-    try {
-      settings.headers = authHeaders(def.authType, def.headerName, this.credentials ?? {});
-      if (def.tls) {
-        const tlsNode = RED.nodes.getNode(def.tls) as TlsConfigNode | null;
-        if (!tlsNode) throw new VoxcpmError('VOXCPM_CONFIG', 'The TLS configuration this server uses does not exist');
-        const tls: Record<string, unknown> = {};
-        tlsNode.addTLSOptions(tls);
-        settings.tls = tls;
-      }
-    } catch (err) {
-      if (!(err instanceof VoxcpmError)) throw err;
-      setupError = err;
-    }
-    const creds = this.credentials ?? {};
-    if (creds.proxyUsername) settings.proxyAuth = { username: creds.proxyUsername, password: creds.proxyPassword };
-    this.service = new VoxcpmService({ ...settings, configError: setupError });
-    const configError = setupError ?? this.service.configError;
+    const settings = serviceSettings(RED, def, this.credentials ?? {});
+    settings.onCacheError = (err) => this.warn(`Disk cache: ${err.message}`);
+    this.service = new VoxcpmService(settings);
+    const configError = this.service.configError;
     if (configError) {
       // Said once at deploy; every message through this server then fails with VOXCPM_CONFIG.
       this.error(configError.message);
     }
 
     this.state = () => ({ ...this.service.state(), warmup });
+
+    const ttlSeconds = def.urlTtl === undefined || def.urlTtl === '' ? DEFAULT_URL_TTL : Number(def.urlTtl);
+    this.publish = (wav: Buffer) => {
+      if (!(ttlSeconds > 0)) return undefined;
+      const token = audioStore.put(wav, ttlSeconds * 1000);
+      return token ? audioUrl(RED, token, def.publicUrl) : undefined;
+    };
 
     const broadcast = () => {
       if (broadcastTimer) return;

@@ -6,8 +6,7 @@ import type { FlowNodeDef } from './shared/types';
 export = function register(RED: NodeAPI): void {
   function VoxcpmTtsNode(this: Node, def: FlowNodeDef): void {
     RED.nodes.createNode(this, def);
-    const settings = { prompt: def.prompt ?? '' };
-    runSynthesisNode(RED, this, def, async (msg) => buildTtsRequest(msg, settings));
+    runSynthesisNode(RED, this, def, async (input, prompt) => buildTtsRequest(input, { prompt }));
   }
   RED.nodes.registerType('voxcpm-tts', VoxcpmTtsNode);
 };

@@ -67,7 +67,8 @@ describe('voxcpm-tts through a real Node-RED runtime', function () {
     await expectSent({ payload: 'hello there', prompt: 'cheerful child' });
     await expectSent({ payload: { text: 'hello there', prompt: '年轻女性,声音温柔甜美,语速适中' }, prompt: 'cheerful child' });
     await expectSent({ payload: { text: 'hello there', prompt: '' }, prompt: 'cheerful child' });
-    await expectSent({ payload: 'hello there', prompt: '' });
+    // Another text: the same text and prompt again would come from the cache.
+    await expectSent({ payload: 'hello once more', prompt: '' });
     assert.deepEqual(
       bodies(sim).map((b) => b.prompt),
       ['正式、清晰、语速稍慢', 'cheerful child', '年轻女性,声音温柔甜美,语速适中', '', ''],

@@ -197,7 +197,7 @@ function windowEnd(text: string, from: number, end: number, safe: (text: string,
   const far = Math.min(end, from + 4 * WINDOW);
   for (let at = from + WINDOW + 1; at < far; at++) if (safe(text, at)) return at;
   if (far === end) return end;
-  // 4000 code units without a safe place: any place that splits no code point.
+  // Four windows without a safe place (a pathological text): any place that splits no code point.
   let at = from + WINDOW;
   while (at < end && (isLowSurrogate(text.charCodeAt(at)) || EXTENDING.test(text[at]))) at++;
   return at;

@@ -41,6 +41,12 @@ export class VoxcpmError extends Error {
   }
 }
 
+/** The error an aborted request ends with: the reason it was given (msg.reset, a close), or a plain abort. */
+export function abortError(signal?: AbortSignal): VoxcpmError {
+  const reason: unknown = signal?.reason;
+  return reason instanceof VoxcpmError ? reason : new VoxcpmError('VOXCPM_ABORTED', 'The request was aborted');
+}
+
 export function isVoxcpmError(err: unknown): err is VoxcpmError {
   return err instanceof VoxcpmError;
 }

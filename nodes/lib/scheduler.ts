@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { VoxcpmClient } from './client';
-import { VoxcpmError } from './errors';
+import { abortError, VoxcpmError } from './errors';
 import type { ServerPool, ServerSlot } from './pool';
 
 /** One exchange with one server, given the time left for it. */
@@ -93,7 +93,7 @@ export class Scheduler extends EventEmitter {
   submit<T>(options: JobOptions, attempt: Attempt<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (this.closed) return reject(new VoxcpmError('VOXCPM_ABORTED', 'The server configuration is being stopped'));
-      if (options.signal?.aborted) return reject(new VoxcpmError('VOXCPM_ABORTED', 'The request was aborted'));
+      if (options.signal?.aborted) return reject(abortError(options.signal));
       if (this.queue.length >= this.opts.queueLimit) {
         return reject(
           new VoxcpmError('VOXCPM_QUEUE_FULL', `The queue is full (${this.opts.queueLimit} messages waiting): this message was dropped`),
@@ -116,9 +116,8 @@ export class Scheduler extends EventEmitter {
         reject,
       };
       job.timer = setTimeout(() => this.expire(job), Math.min(options.timeoutMs, 2 ** 31 - 1));
-      options.signal?.addEventListener('abort', () => this.cancel(job, new VoxcpmError('VOXCPM_ABORTED', 'The request was aborted')), {
-        once: true,
-      });
+      // The abort's reason (a VoxcpmError for msg.reset or a close) is what the message ends with.
+      options.signal?.addEventListener('abort', () => this.cancel(job, abortError(options.signal)), { once: true });
       this.enqueue(job);
       this.dispatch();
     });

@@ -1,8 +1,11 @@
 import { EventEmitter } from 'node:events';
 import type { AgentOptions } from 'node:https';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { AudioCache, AudioCacheError } from './cache';
 import { SynthesisResult, TtsRequestBody, VoxcpmClient } from './client';
 import { resolveEndpoint } from './endpoint';
-import { VoxcpmError } from './errors';
+import { abortError, VoxcpmError } from './errors';
 import { PoolOptions, PoolSummary, ServerPool } from './pool';
 import { proxyFor } from './proxy';
 import { Scheduler } from './scheduler';
@@ -31,6 +34,16 @@ export interface ServiceSettings {
   configError?: VoxcpmError;
   env?: NodeJS.ProcessEnv;
   pool?: PoolOptions;
+  /** The audio cache: on unless false. */
+  cache?: unknown;
+  /** Memory for cached audio, in MB (default 64). */
+  cacheSize?: unknown;
+  /** A folder for a disk cache that survives restarts; relative to `baseDir`. */
+  cacheDir?: string;
+  /** Where relative paths start (Node-RED's user directory). */
+  baseDir?: string;
+  /** Told of disk cache problems (they never fail a message). */
+  onCacheError?: (err: AudioCacheError) => void;
 }
 
 export interface RequestOptions {
@@ -48,7 +61,14 @@ export interface ServiceState {
   servers: PoolSummary;
 }
 
-export const DEFAULTS = { timeout: 300, concurrency: 1, queueLimit: 100, retries: 3, maxResponseMB: 100 } as const;
+export const DEFAULTS = { timeout: 300, concurrency: 1, queueLimit: 100, retries: 3, maxResponseMB: 100, cacheSize: 64 } as const;
+
+/** One server call that several identical requests wait for. */
+interface SharedCall {
+  promise: Promise<SynthesisResult>;
+  controller: AbortController;
+  waiters: number;
+}
 
 /** A number setting: "" or undefined is the default; anything else must pass `ok`. */
 function numberSetting(value: unknown, fallback: number, name: string, ok: (n: number) => boolean, expected: string): number {
@@ -67,6 +87,12 @@ function withAuth(proxy: string | undefined, auth: ServiceSettings['proxyAuth'])
   return url.toString();
 }
 
+/** What makes two requests the same call: the body, with the reference audio hashed. */
+function requestKey(body: TtsRequestBody): string {
+  const audio = body.audio ? createHash('sha256').update(body.audio).digest('hex') : '';
+  return JSON.stringify([body.text, body.prompt, audio, body.reference_text]);
+}
+
 const positive = (n: number) => n > 0;
 const wholeFrom = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
 
@@ -80,8 +106,11 @@ export class VoxcpmService extends EventEmitter {
   readonly configError?: VoxcpmError;
   readonly timeoutMs: number = DEFAULTS.timeout * 1000;
   readonly endpoints: string[] = [];
+  /** The audio cache, when it is on. */
+  readonly cache?: AudioCache;
   private readonly pool?: ServerPool;
   private readonly scheduler?: Scheduler;
+  private readonly calls = new Map<string, SharedCall>();
 
   constructor(settings: ServiceSettings) {
     super();
@@ -106,6 +135,15 @@ export class VoxcpmService extends EventEmitter {
             proxy: withAuth(proxyFor(endpoint, settings.proxy, settings.env), settings.proxyAuth),
           }),
       );
+      if (settings.cache !== false && settings.cache !== 'false') {
+        const mb = numberSetting(settings.cacheSize, DEFAULTS.cacheSize, 'cache size', (n) => n >= 0, 'a number of MB from 0');
+        const dir = settings.cacheDir?.trim();
+        this.cache = new AudioCache({
+          maxBytes: Math.round(mb * 1024 * 1024),
+          dir: dir ? path.resolve(settings.baseDir ?? process.cwd(), dir) : undefined,
+          onError: settings.onCacheError,
+        });
+      }
       this.pool = new ServerPool(clients, settings.pool);
       this.scheduler = new Scheduler(this.pool, { concurrency, queueLimit, retries });
       this.scheduler.on('change', () => this.emit('change'));
@@ -138,12 +176,60 @@ export class VoxcpmService extends EventEmitter {
     return this.scheduler?.countOf(owner) ?? { queued: 0, running: 0 };
   }
 
+  /**
+   * One server call through the queue. Identical requests in flight at the same
+   * time share one call: the later ones wait for it and get their own copy of the
+   * audio. The call is aborted only when every caller has given up on it.
+   */
   async synthesize(body: TtsRequestBody, options: RequestOptions): Promise<SynthesisResult> {
-    if (!this.scheduler) throw this.configError ?? new VoxcpmError('VOXCPM_CONFIG', 'The server is not configured');
-    return this.scheduler.submit(
-      { owner: options.owner, priority: options.priority, timeoutMs: options.timeoutMs ?? this.timeoutMs, signal: options.signal },
-      (client, signal, timeoutMs) => client.synthesize(body, signal, timeoutMs),
-    );
+    const scheduler = this.scheduler;
+    if (!scheduler) throw this.configError ?? new VoxcpmError('VOXCPM_CONFIG', 'The server is not configured');
+    const signal = options.signal;
+    if (signal?.aborted) throw abortError(signal);
+    const key = requestKey(body);
+    let call = this.calls.get(key);
+    const first = !call;
+    if (!call) {
+      const controller = new AbortController();
+      const promise = scheduler.submit(
+        { owner: options.owner, priority: options.priority, timeoutMs: options.timeoutMs ?? this.timeoutMs, signal: controller.signal },
+        (client, s, timeoutMs) => client.synthesize(body, s, timeoutMs),
+      );
+      const created: SharedCall = { promise, controller, waiters: 0 };
+      call = created;
+      this.calls.set(key, created);
+      const forget = () => {
+        if (this.calls.get(key) === created) this.calls.delete(key);
+      };
+      promise.then(forget, forget);
+    }
+    const shared = call;
+    shared.waiters++;
+    return new Promise<SynthesisResult>((resolve, reject) => {
+      let done = false;
+      const onAbort = () => {
+        if (done) return;
+        done = true;
+        if (--shared.waiters === 0) shared.controller.abort(signal?.reason);
+        reject(abortError(signal));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      shared.promise.then(
+        (result) => {
+          if (done) return;
+          done = true;
+          signal?.removeEventListener('abort', onAbort);
+          // The first caller keeps the buffer; the others get copies, so no one sees another's changes.
+          resolve(first ? result : { ...result, wav: Buffer.from(result.wav) });
+        },
+        (err: unknown) => {
+          if (done) return;
+          done = true;
+          signal?.removeEventListener('abort', onAbort);
+          reject(err);
+        },
+      );
+    });
   }
 
   /** Ends every queued and running request of one owner (msg.reset, a node closing). */

@@ -1,46 +1,70 @@
 import type { Node, NodeAPI, NodeMessageInFlow, NodeStatus } from 'node-red';
-import type { SynthesisResult } from '../lib/client';
+import { encodeOutput, OutputFormat } from '../lib/audio';
 import { describeType, isVoxcpmError, VoxcpmError } from '../lib/errors';
 import type { BuiltRequest, InputMessage } from '../lib/request';
+import { AUDIO_DEFAULTS, AudioSettings, speak, speakPieces, SpokenAudio } from '../lib/synthesis';
 import type { FlowNodeDef, ServerNode, ServerState, ServerUser } from './types';
 
-/** Turns one message into a request body; throws VoxcpmError on bad input. */
-export type RequestBuilder = (msg: InputMessage) => Promise<BuiltRequest>;
+/** Turns one message's input into a request body; throws VoxcpmError on bad input. */
+export type RequestBuilder = (input: InputMessage, prompt: string) => Promise<BuiltRequest>;
 
-/** The properties a flow node adds to the message it sends on. */
-export interface AudioMessage extends NodeMessageInFlow {
-  payload: Buffer;
-  sampleRate: number;
-  duration: number;
-  channels: number;
-  bitDepth: number;
-  contentType: 'audio/wav';
-}
-
-/** The control properties a message may carry. */
-interface ControlMessage extends NodeMessageInFlow {
-  reset?: unknown;
-  priority?: unknown;
-  timeout?: unknown;
-}
+const OUTPUT_FORMATS: readonly OutputFormat[] = ['wav', 'base64', 'dataurl'];
 
 /** Status updates are batched so that a burst of messages does not flood the editor. */
 const STATUS_MS = 100;
 
+/** The properties of a message this node reads besides its text. */
+interface ControlMessage extends NodeMessageInFlow {
+  reset?: unknown;
+  priority?: unknown;
+  timeout?: unknown;
+  cache?: unknown;
+  outputFormat?: unknown;
+  prompt?: unknown;
+  audio?: unknown;
+  referenceText?: unknown;
+}
+
+/** A node's settings, read once at deploy. */
+interface NodeSettings extends AudioSettings {
+  textProperty: string;
+  outputProperty: string;
+  streaming: boolean;
+  outputFormat: OutputFormat;
+}
+
+function readSettings(def: FlowNodeDef): NodeSettings {
+  const num = (v: unknown, fallback: number) => (v === undefined || v === '' || !Number.isFinite(Number(v)) ? fallback : Math.max(0, Number(v)));
+  return {
+    textProperty: def.text || 'payload',
+    outputProperty: def.output || 'payload',
+    maxChunk: num(def.maxChunk, AUDIO_DEFAULTS.maxChunk),
+    pause: num(def.pause, AUDIO_DEFAULTS.pause),
+    sampleRate: num(def.sampleRate, AUDIO_DEFAULTS.sampleRate),
+    leadIn: num(def.leadIn, AUDIO_DEFAULTS.leadIn),
+    streaming: def.streaming === true || def.streaming === 'true',
+    outputFormat: OUTPUT_FORMATS.includes(def.outputFormat as OutputFormat) ? (def.outputFormat as OutputFormat) : 'wav',
+  };
+}
+
 /**
  * The behaviour voxcpm-tts and voxcpm-clone share: resolve the server, turn
- * each message into a request, queue it at the server, send the WAV on, and
- * report every failure once through done(err) so Catch nodes see it.
+ * each message into a request, have it spoken (cache, queue, long text), send
+ * the audio on, and report every failure once through done(err) so Catch
+ * nodes see it.
  */
 export function runSynthesisNode(RED: NodeAPI, node: Node, def: FlowNodeDef, build: RequestBuilder): void {
   const type = def.type;
   const t = (key: string, params?: Record<string, string | number>) => RED._(`${type}.status.${key}`, params);
   const server = RED.nodes.getNode(def.server) as ServerNode | null;
+  const settings = readSettings(def);
   const pending = new Set<Promise<void>>();
+  const controllers = new Set<AbortController>();
   const warned = new Set<string>();
   let closing = false;
   let serverState: ServerState | undefined;
   let last: NodeStatus | undefined;
+  let progress: { done: number; count: number } | undefined;
   let statusTimer: NodeJS.Timeout | undefined;
   let shown = '';
 
@@ -50,9 +74,8 @@ export function runSynthesisNode(RED: NodeAPI, node: Node, def: FlowNodeDef, bui
     if (server.service.configError) return { fill: 'red', shape: 'ring', text: t('configError') };
     const mine = server.service.countOf(node.id);
     const queued = serverState?.queued ?? 0;
-    if (mine.running > 0) {
-      return { fill: 'blue', shape: 'dot', text: queued > 0 ? t('workingQueued', { count: queued }) : t('working') };
-    }
+    if (progress) return { fill: 'blue', shape: 'dot', text: t('progress', { done: progress.done, count: progress.count }) };
+    if (mine.running > 0) return { fill: 'blue', shape: 'dot', text: queued > 0 ? t('workingQueued', { count: queued }) : t('working') };
     const servers = serverState?.servers;
     if (servers && servers.total > 0 && servers.down === servers.total) {
       return { fill: 'red', shape: 'ring', text: mine.queued > 0 ? t('unreachableQueued', { count: queued }) : t('unreachable') };
@@ -102,56 +125,114 @@ export function runSynthesisNode(RED: NodeAPI, node: Node, def: FlowNodeDef, bui
     node.warn(message);
   };
 
-  const handle = async (msg: ControlMessage): Promise<AudioMessage> => {
+  /** The node's prompt for this message: a literal, or read from msg / flow / global context. */
+  const nodePrompt = (msg: NodeMessageInFlow): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const from = def.promptType || 'str';
+      const name = def.prompt ?? '';
+      if (from === 'str') return resolve(name);
+      RED.util.evaluateNodeProperty(name, from, node, msg, (err: Error | null, value: unknown) => {
+        if (err) return reject(new VoxcpmError('VOXCPM_INPUT_INVALID', `The prompt could not be read from ${from}.${name}`));
+        if (value === undefined || value === null) return resolve('');
+        if (typeof value !== 'string') {
+          return reject(new VoxcpmError('VOXCPM_INPUT_INVALID', `The prompt in ${from}.${name} is ${describeType(value)}; it must be text`));
+        }
+        resolve(value);
+      });
+    });
+
+  /** Puts the audio, and what is known of it, on the message. */
+  const deliver = (msg: NodeMessageInFlow, audio: SpokenAudio, format: OutputFormat) => {
+    const { info } = audio;
+    RED.util.setMessageProperty(msg, settings.outputProperty, encodeOutput(audio.wav, format), true);
+    Object.assign(msg, {
+      sampleRate: info.sampleRate,
+      duration: Math.round(info.duration * 1000) / 1000,
+      channels: info.channels,
+      bitDepth: info.bitDepth,
+      contentType: 'audio/wav',
+      cached: audio.cached,
+    });
+    const url = server?.publish(audio.wav);
+    if (url) Object.assign(msg, { url });
+    if (audio.reportedSampleRate !== undefined) {
+      warnOnce(
+        'rate-mismatch',
+        `The server said sample_rate ${audio.reportedSampleRate} but its WAV header says ${info.sampleRate} Hz: the header is used`,
+      );
+    }
+  };
+
+  const handle = async (msg: ControlMessage, send: (m: NodeMessageInFlow) => void, signal: AbortSignal): Promise<void> => {
     if (!server) {
       throw new VoxcpmError('VOXCPM_CONFIG', `${type} has no voxcpm-server configured: open the node and choose or add a server`);
     }
     const priority = numberField(msg.priority, 'msg.priority', () => true) ?? 0;
     const timeout = numberField(msg.timeout, 'msg.timeout', (n) => n > 0);
-    const request = await build(msg as InputMessage);
+    const format = (msg.outputFormat ?? settings.outputFormat) as OutputFormat;
+    if (!OUTPUT_FORMATS.includes(format)) {
+      throw new VoxcpmError('VOXCPM_INPUT_INVALID', `msg.outputFormat must be one of ${OUTPUT_FORMATS.join(', ')}`);
+    }
+    const input: InputMessage = {
+      payload: RED.util.getMessageProperty(msg, settings.textProperty),
+      prompt: msg.prompt,
+      audio: msg.audio,
+      referenceText: msg.referenceText,
+    };
+    const request = await build(input, await nodePrompt(msg));
     for (const w of request.warnings) warnOnce(w.kind, w.message);
     const started = Date.now();
-    const promise = server.service.synthesize(request.body, {
+    const options = {
       owner: node.id,
       priority,
       timeoutMs: timeout === undefined ? undefined : timeout * 1000,
-    });
+      signal,
+      cache: msg.cache !== false,
+      onProgress: (done: number, count: number) => {
+        progress = count > 1 && done < count ? { done, count } : undefined;
+        updateStatus();
+      },
+    };
     updateStatus(true);
-    const result = await promise;
-    checkRate(result);
-    const out = toAudioMessage(msg, result);
+    let seconds = 0;
+    if (settings.streaming) {
+      // Each piece leaves as soon as it is ready, with msg.parts as the split node sets them.
+      const id = RED.util.generateId();
+      await speakPieces(server.service, request.body, settings, options, (piece) => {
+        const out = RED.util.cloneMessage(msg);
+        deliver(out, piece, format);
+        Object.assign(out, { parts: { id, index: piece.index, count: piece.count, type: 'array', len: 1 } });
+        seconds += piece.info.duration;
+        send(out);
+      });
+    } else {
+      const audio = await speak(server.service, request.body, settings, options);
+      deliver(msg, audio, format);
+      seconds = audio.info.duration;
+      send(msg);
+    }
     last = {
       fill: 'green',
       shape: 'dot',
-      text: t('done', { duration: result.info.duration.toFixed(1), elapsed: ((Date.now() - started) / 1000).toFixed(1) }),
+      text: t('done', { duration: seconds.toFixed(1), elapsed: ((Date.now() - started) / 1000).toFixed(1) }),
     };
-    return out;
-  };
-
-  const checkRate = (result: SynthesisResult) => {
-    if (result.reportedSampleRate !== undefined && result.reportedSampleRate !== result.info.sampleRate) {
-      warnOnce(
-        'rate-mismatch',
-        `The server said sample_rate ${result.reportedSampleRate} but its WAV header says ${result.info.sampleRate} Hz: the header is used`,
-      );
-    }
   };
 
   node.on('input', (msg: NodeMessageInFlow, send, done) => {
     const m = msg as ControlMessage;
     if (m.reset !== undefined && m.reset !== false) {
       // Like the core delay and trigger nodes: a reset message only resets.
-      server?.service.cancelOwner(node.id, new VoxcpmError('VOXCPM_ABORTED', 'Dropped by msg.reset before it was spoken'));
+      const reason = new VoxcpmError('VOXCPM_ABORTED', 'Dropped by msg.reset before it was spoken');
+      for (const ac of controllers) ac.abort(reason);
       last = undefined;
       updateStatus(true);
       done();
       return;
     }
-    const work = handle(m).then(
-      (out) => {
-        send(out);
-        done();
-      },
+    const ac = new AbortController();
+    controllers.add(ac);
+    const work = handle(m, send, ac.signal).then(
+      () => done(),
       (err: unknown) => {
         if (closing) {
           // The node is being stopped or redeployed: the message ends quietly.
@@ -164,7 +245,9 @@ export function runSynthesisNode(RED: NodeAPI, node: Node, def: FlowNodeDef, bui
       },
     );
     const tracked = work.finally(() => {
+      controllers.delete(ac);
       pending.delete(tracked);
+      if (controllers.size === 0) progress = undefined;
       updateStatus();
     });
     pending.add(tracked);
@@ -173,7 +256,8 @@ export function runSynthesisNode(RED: NodeAPI, node: Node, def: FlowNodeDef, bui
   node.on('close', (_removed: boolean, done: () => void) => {
     closing = true;
     clearTimeout(statusTimer);
-    server?.service.cancelOwner(node.id, new VoxcpmError('VOXCPM_ABORTED', 'The node was stopped'));
+    const reason = new VoxcpmError('VOXCPM_ABORTED', 'The node was stopped');
+    for (const ac of controllers) ac.abort(reason);
     server?.deregister(user);
     // done() only once nothing of this node is left running.
     void Promise.allSettled([...pending]).then(() => {
@@ -183,24 +267,13 @@ export function runSynthesisNode(RED: NodeAPI, node: Node, def: FlowNodeDef, bui
   });
 }
 
-function toAudioMessage(msg: NodeMessageInFlow, result: SynthesisResult): AudioMessage {
-  const { info } = result;
-  const out = msg as AudioMessage;
-  out.payload = result.wav;
-  out.sampleRate = info.sampleRate;
-  out.duration = Math.round(info.duration * 1000) / 1000;
-  out.channels = info.channels;
-  out.bitDepth = info.bitDepth;
-  out.contentType = 'audio/wav';
-  return out;
-}
-
 /** An optional numeric control property (msg.priority, msg.timeout); numeric strings count. */
 function numberField(value: unknown, name: string, ok: (n: number) => boolean): number | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
   if (!Number.isFinite(n) || !ok(n)) {
-    throw new VoxcpmError('VOXCPM_INPUT_INVALID', `${name} is ${typeof value === 'string' ? `"${value}"` : describeType(value)}; it must be a ${name === 'msg.timeout' ? 'positive ' : ''}number`);
+    const shown = typeof value === 'string' ? `"${value}"` : describeType(value);
+    throw new VoxcpmError('VOXCPM_INPUT_INVALID', `${name} is ${shown}; it must be a ${name === 'msg.timeout' ? 'positive ' : ''}number`);
   }
   return n;
 }

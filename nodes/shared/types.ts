@@ -24,6 +24,8 @@ export interface ServerNode extends Node<ServerCredentials> {
   register(user: ServerUser): void;
   deregister(user: ServerUser): void;
   state(): ServerState;
+  /** Serves a result over HTTP for a while; its URL (msg.url), or undefined when that is off. */
+  publish(wav: Buffer): string | undefined;
 }
 
 export interface ServerNodeDef extends NodeDef {
@@ -40,6 +42,12 @@ export interface ServerNodeDef extends NodeDef {
   tls?: string;
   proxy?: string;
   warmup?: boolean;
+  cache?: boolean | string;
+  cacheSize?: string | number;
+  cacheDir?: string;
+  /** Seconds a result stays downloadable at msg.url, and the base URL speakers reach Node-RED at. */
+  urlTtl?: string | number;
+  publicUrl?: string;
 }
 
 /** Node-RED's tls-config node, as the core HTTP request node uses it. */
@@ -49,7 +57,18 @@ export interface TlsConfigNode extends Node {
 
 export interface FlowNodeDef extends NodeDef {
   server: string;
+  /** The msg property holding the text (default payload) and the one receiving the audio. */
+  text?: string;
+  output?: string;
   prompt?: string;
+  /** Where the prompt comes from: str (the text itself), msg, flow or global. */
+  promptType?: string;
+  maxChunk?: string | number;
+  pause?: string | number;
+  sampleRate?: string | number;
+  leadIn?: string | number;
+  streaming?: boolean | string;
+  outputFormat?: string;
 }
 
 export interface CloneNodeDef extends FlowNodeDef {

@@ -3,14 +3,15 @@ import { clip, describeType, isVoxcpmError, VoxcpmError } from '../../nodes/lib/
 
 describe('lib/errors', () => {
   describe('VoxcpmError', () => {
-    it('keeps the code and the message, and is an Error named VoxcpmError', () => {
+    it('keeps the code and the message, and is an Error named after its code (Node-RED < 4.1 shows only the name)', () => {
       const err = new VoxcpmError('VOXCPM_TEXT_EMPTY', 'No text to speak');
       assert.ok(err instanceof Error);
       assert.ok(err instanceof VoxcpmError);
       assert.equal(err.code, 'VOXCPM_TEXT_EMPTY');
       assert.equal(err.message, 'No text to speak');
-      assert.equal(err.name, 'VoxcpmError');
-      assert.match(String(err.stack), /VoxcpmError/);
+      assert.equal(err.name, 'VOXCPM_TEXT_EMPTY');
+      assert.equal(String(err), 'VOXCPM_TEXT_EMPTY: No text to speak');
+      assert.match(String(err.stack), /VOXCPM_TEXT_EMPTY/);
     });
 
     it('clips a long message to at most 300 characters and keeps the code', () => {
