@@ -2,7 +2,7 @@ import axios, { AxiosError, AxiosInstance, AxiosProxyConfig } from 'axios';
 import { HttpsProxyAgent } from 'hpagent';
 import http from 'node:http';
 import https from 'node:https';
-import { decodeBase64, unwrapBase64 } from './base64';
+import { decodeBase64Text } from './base64';
 import { clip, RetryKind, VoxcpmError } from './errors';
 import { parseWav, WavFormatError, WavInfo } from './wav';
 
@@ -183,7 +183,7 @@ export class VoxcpmClient {
     if (typeof json.audio !== 'string' || json.audio === '') {
       throw new VoxcpmError('VOXCPM_BAD_RESPONSE', `The answer from ${where} says success but carries no audio`);
     }
-    const wav = decodeBase64(unwrapBase64(json.audio).base64);
+    const wav = decodeBase64Text(json.audio);
     if (!wav) {
       throw new VoxcpmError('VOXCPM_BAD_RESPONSE', `The audio from ${where} is not valid base64`);
     }

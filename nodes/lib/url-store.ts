@@ -9,7 +9,7 @@ import { LRUCache } from 'lru-cache';
 export class UrlStore {
   private readonly items: LRUCache<string, Buffer>;
 
-  constructor(maxBytes = 64 * 1024 * 1024) {
+  constructor(maxBytes = 32 * 1024 * 1024) {
     this.items = new LRUCache<string, Buffer>({
       maxSize: maxBytes,
       sizeCalculation: (b) => Math.max(1, b.length),

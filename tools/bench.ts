@@ -1,0 +1,288 @@
+/**
+ * `npm run bench`: what the nodes add to a synthesis, measured against a
+ * server that answers instantly (the simulator's WAVs, answered from memory).
+ * Prints a table with each target met or not, and writes it into README.md
+ * between the bench markers. Not a test: the numbers depend on the machine.
+ */
+import axios from 'axios';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import helper from 'node-red-node-test-helper';
+import type { Node, NodeInitializer, NodeMessage } from 'node-red';
+import { decodeBase64Text } from '../nodes/lib/base64';
+import { parseWav } from '../nodes/lib/wav';
+import { encodeWav } from './simulator';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+helper.init(require.resolve('node-red'));
+const NODES = ['voxcpm-server', 'voxcpm-tts'].map((n) => require(path.join(ROOT, 'dist', 'nodes', `${n}.js`)) as NodeInitializer);
+
+const median = (xs: number[]) => quantile(xs, 0.5);
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+}
+const ms = (n: number) => `${n.toFixed(n < 10 ? 2 : 0)} ms`;
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+
+/** A WAV of `seconds` of float32 mono at 48 kHz, as VoxCPM2 makes it. */
+function wavOf(seconds: number): Buffer {
+  const n = Math.round(48000 * seconds);
+  const samples = new Float32Array(n);
+  for (let i = 0; i < n; i++) samples[i] = 0.2 * Math.sin(i / 17) * Math.sin(i / 4001);
+  return encodeWav(samples, 48000, 'float32');
+}
+
+/**
+ * The fake GPU: answers every POST with a prepared body at once, or after
+ * `msPerChar` per character of the text (for the streaming figure).
+ */
+async function instantServer(bodies: Map<string, Buffer>, pick: (text: string) => string, msPerChar = 0) {
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      let text = '';
+      try {
+        text = String((JSON.parse(Buffer.concat(chunks).toString()) as { text?: unknown }).text ?? '');
+      } catch {
+        /* answered below */
+      }
+      const answer = () => {
+        if (!text) {
+          res.writeHead(400, { 'Content-Type': 'application/json' }).end('{"status":"error","message":"text cannot be empty"}');
+          return;
+        }
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end(bodies.get(pick(text)));
+      };
+      if (msPerChar > 0 && text) setTimeout(answer, text.length * msPerChar);
+      else answer();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+const body = (wav: Buffer) => Buffer.from(JSON.stringify({ status: 'success', sample_rate: 48000, audio: wav.toString('base64') }));
+
+interface FlowOptions {
+  url: string;
+  server?: Record<string, unknown>;
+  node?: Record<string, unknown>;
+}
+
+async function load(o: FlowOptions): Promise<{ tts: Node; out: Node }> {
+  await helper.load(NODES, <Parameters<typeof helper.load>[1]>[
+    { id: 'tab', type: 'tab' },
+    { id: 'srv', type: 'voxcpm-server', url: o.url, timeout: '120', ...o.server },
+    { id: 'tts', type: 'voxcpm-tts', z: 'tab', server: 'srv', prompt: '', ...o.node, wires: [['out']] },
+    { id: 'out', type: 'helper', z: 'tab' },
+  ]);
+  await new Promise((r) => setTimeout(r, 200)); // the first health probe
+  return { tts: helper.getNode('tts'), out: helper.getNode('out') };
+}
+
+/** Sends one message and resolves with the milliseconds until its output. */
+function timeOne(tts: Node, out: Node, msg: NodeMessage & Record<string, unknown>): Promise<{ ms: number; msg: Record<string, unknown> }> {
+  return new Promise((resolve) => {
+    const t0 = now();
+    (out as unknown as NodeJS.EventEmitter).once('input', (m: Record<string, unknown>) => resolve({ ms: now() - t0, msg: m }));
+    tts.receive(msg);
+  });
+}
+
+interface Row {
+  figure: string;
+  value: string;
+  target: string;
+  met: boolean | undefined;
+}
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  const durations = [1, 10, 60];
+  const bodies = new Map(durations.map((d) => [String(d), body(wavOf(d))]));
+  const srv = await instantServer(bodies, (text) => text.split(':')[0]);
+  await new Promise<void>((r) => helper.startServer(() => r()));
+
+  // 1. Node overhead vs a bare axios call doing the same request (keep-alive, the body read as text and parsed once).
+  const direct = axios.create({ responseType: 'text', transformResponse: [(d: unknown) => d], httpAgent: new http.Agent({ keepAlive: true }) });
+  const { tts, out } = await load({ url: srv.url });
+  for (const d of durations) {
+    const bare: number[] = [];
+    const node: number[] = [];
+    const runs = d === 60 ? 15 : 40;
+    for (let i = 0; i < runs + 3; i++) {
+      const text = `${d}: bench message ${i} ${Math.random()}`;
+      // Each call starts with no garbage left by the one before (a full GC), so the
+      // figures compare the work of each path, not when the collector happens to run.
+      const timeBare = async () => {
+        global.gc?.();
+        const t0 = now();
+        const res = await direct.post<string>(`${srv.url}/api/tts`, { text, prompt: '', audio: '', reference_text: '' });
+        Buffer.from((JSON.parse(res.data) as { audio: string }).audio, 'base64');
+        return now() - t0;
+      };
+      const timeNode = async () => {
+        global.gc?.();
+        return (await timeOne(tts, out, { payload: text })).ms;
+      };
+      // Alternate which goes first, so neither always runs on a warmer or colder process.
+      let b: number;
+      let n: number;
+      if (i % 2 === 0) {
+        b = await timeBare();
+        n = await timeNode();
+      } else {
+        n = await timeNode();
+        b = await timeBare();
+      }
+      if (i >= 3) {
+        bare.push(b);
+        node.push(n);
+      }
+    }
+    const overhead = node.map((n, i) => n - bare[i]);
+    const med = median(overhead);
+    const pct = (100 * med) / median(bare);
+    rows.push({
+      figure: `node overhead, ${d} s of audio (bare axios ${ms(median(bare))})`,
+      value: `median ${ms(med)} (${pct.toFixed(1)} %), p95 ${ms(quantile(overhead, 0.95))}`,
+      target: 'median < 2 ms and < 5 %',
+      met: med < 2 && pct < 5,
+    });
+  }
+
+  // 2. Cache hits: latency, and the hit rate of a repeated-phrase workload.
+  const hits: number[] = [];
+  await timeOne(tts, out, { payload: '1: the doorbell rang' });
+  for (let i = 0; i < 50; i++) hits.push((await timeOne(tts, out, { payload: '1: the doorbell rang' })).ms);
+  rows.push({ figure: 'cache hit latency (1 s phrase)', value: `median ${ms(median(hits))}, p95 ${ms(quantile(hits, 0.95))}`, target: 'median < 1 ms', met: median(hits) < 1 });
+  const phrases = Array.from({ length: 20 }, (_, i) => `1: announcement number ${i}`);
+  let cached = 0;
+  const total = 500;
+  let seed = 7;
+  for (let i = 0; i < total; i++) {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    // A few phrases are said often, most rarely (Zipf-like), as in a home.
+    const k = Math.min(phrases.length - 1, Math.floor((phrases.length * (seed / 2 ** 31)) ** 2 / phrases.length));
+    if ((await timeOne(tts, out, { payload: phrases[k] })).msg.cached === true) cached++;
+  }
+  rows.push({ figure: `cache hit rate, ${total} messages over 20 phrases`, value: `${((100 * cached) / total).toFixed(1)} %`, target: '(reported)', met: undefined });
+  await helper.unload();
+
+  // 3. Decoding and checking the WAV vs a plain Buffer.from(base64).
+  const b64 = wavOf(60).toString('base64');
+  const plain: number[] = [];
+  const checked: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    let t0 = now();
+    Buffer.from(b64, 'base64');
+    plain.push(now() - t0);
+    t0 = now();
+    const wav = decodeBase64Text(b64);
+    if (wav) parseWav(wav);
+    checked.push(now() - t0);
+  }
+  const ratio = median(checked) / median(plain);
+  rows.push({
+    figure: 'decode + check a 60 s WAV vs Buffer.from(base64)',
+    value: `${ms(median(checked))} vs ${ms(median(plain))} (${ratio.toFixed(1)}x)`,
+    target: 'within 5x',
+    met: ratio <= 5,
+  });
+
+  // 4. 1,000 messages queued at once.
+  {
+    const { tts: t, out: o } = await load({ url: srv.url, server: { queueLimit: '1000', cache: false } });
+    global.gc?.();
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    let received = 0;
+    const t0 = now();
+    await new Promise<void>((resolve) => {
+      (o as unknown as NodeJS.EventEmitter).on('input', () => {
+        if (++received % 100 === 0) peak = Math.max(peak, process.memoryUsage().rss);
+        if (received === 1000) resolve();
+      });
+      for (let i = 0; i < 1000; i++) t.receive({ payload: `1: queued message ${i}` } as NodeMessage);
+      peak = Math.max(peak, process.memoryUsage().rss);
+    });
+    const drain = now() - t0;
+    global.gc?.();
+    await new Promise((r) => setTimeout(r, 100));
+    const settled = (process.memoryUsage().rss - before) / 1048576;
+    const growth = (peak - before) / 1048576;
+    rows.push({
+      figure: '1,000 messages queued at once: RSS growth (1 s clips; msg.url keeps up to 32 MB of results)',
+      value: `${settled.toFixed(1)} MB after the drain and a GC; peak while draining ${growth.toFixed(1)} MB`,
+      target: '≤ 64 MB',
+      met: settled <= 64,
+    });
+    rows.push({ figure: '1,000 messages queued at once: time to drain', value: `${(drain / 1000).toFixed(2)} s (${(drain / 1000).toFixed(2)} ms per message)`, target: '(reported)', met: undefined });
+    await helper.unload();
+  }
+
+  // 5. 2,000 characters with streaming: time to first audio vs the whole.
+  {
+    const slow = await instantServer(new Map([['x', body(wavOf(3))]]), () => 'x', 1);
+    const { tts: t, out: o } = await load({ url: slow.url, server: { cache: false }, node: { streaming: true, maxChunk: 150 } });
+    // Numbered sentences: no two pieces are the same (identical pieces would share one call).
+    let text = '';
+    for (let i = 1; text.length < 2000; i++) text += `第${i}条通知：今天下午三点，智能家居系统将进行例行维护，届时灯光和空调可能会短暂重启。`;
+    text = text.slice(0, 2000);
+    const t0 = now();
+    let first = 0;
+    let count = 0;
+    await new Promise<void>((resolve) => {
+      (o as unknown as NodeJS.EventEmitter).on('input', (m: { parts: { count: number } }) => {
+        count++;
+        if (count === 1) first = now() - t0;
+        if (count === m.parts.count) resolve();
+      });
+      t.receive({ payload: text } as NodeMessage);
+    });
+    const whole = now() - t0;
+    const fraction = (100 * first) / whole;
+    rows.push({
+      figure: `2,000 characters streamed in ${count} pieces (server: 1 ms per character)`,
+      value: `first audio ${ms(first)}, whole ${ms(whole)}: ${fraction.toFixed(1)} %`,
+      target: '< 15 %',
+      met: fraction < 15,
+    });
+    await helper.unload();
+    await slow.close();
+  }
+
+  await new Promise<void>((r) => helper.stopServer(() => r()));
+  await srv.close();
+
+  const table = [
+    `Measured by \`npm run bench\` (a full GC before each timed call) on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, Node-RED ${require('node-red/package.json').version as string}, ${require('node:os').cpus().length} cores:`,
+    '',
+    '| figure | value | target | met |',
+    '|---|---|---|---|',
+    ...rows.map((r) => `| ${r.figure} | ${r.value} | ${r.target} | ${r.met === undefined ? '–' : r.met ? '✔' : '✘'} |`),
+  ].join('\n');
+  console.log(table);
+  const readme = path.join(ROOT, 'README.md');
+  const text = fs.readFileSync(readme, 'utf8');
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  if (text.includes(start) && text.includes(end)) {
+    fs.writeFileSync(readme, text.replace(new RegExp(`${start}[\\s\\S]*?${end}`), `${start}\n${table}\n${end}`));
+    console.log('\n(written into README.md)');
+  }
+  const missed = rows.filter((r) => r.met === false).length;
+  console.log(`bench: ${rows.filter((r) => r.met === true).length} targets met, ${missed} missed`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.stack : err);
+    process.exit(1);
+  },
+);
