@@ -11,10 +11,10 @@
  * dictionary-based words for Chinese and Japanese, UAX #29 sentences). On top of
  * it: `；;` `…` and line breaks end a sentence (UAX #29 does not say so), and
  * numbers ("3.14", "1,000", "12:30"), URLs, e-mail addresses and hyphenated words
- * are never cut. Only a single "word" longer than the limit (a 400-character URL)
- * is cut between grapheme clusters, so an emoji or a surrogate pair stays whole.
+ * are never cut. Only a "word" too long for one piece (a 400-character URL) is
+ * cut, between grapheme clusters, so an emoji or a surrogate pair stays whole.
  *
- * Guarantees, for any text:
+ * Guarantees, for a text longer than the limit (a shorter one comes back whole):
  * - `splitText(t, n).join('') === t`: white space stays attached to a piece;
  * - every piece contains a letter or a digit (CJK included), so none is only white
  *   space or punctuation, provided the text contains one at all;
@@ -367,8 +367,9 @@ class Splitter {
 
   /**
    * Turns end positions into [start, end) pieces, then gives each piece with
-   * nothing speakable to a neighbour (only grapheme-level cuts can make one), and
-   * merges a piece of 1–3 visible characters with a neighbour it fits with.
+   * nothing speakable to a neighbour (only grapheme-level cuts can make one).
+   * A piece of 1–3 visible characters (unstable on VoxCPM2) is merged with a
+   * neighbour it fits with, or else takes the end of the piece before it.
    */
   tidy(ends: number[]): Array<[number, number]> {
     let pieces: Array<[number, number]> = [];
@@ -404,15 +405,11 @@ class Splitter {
         after[0] = s;
         pieces.splice(i--, 1);
       } else if (before) {
-        // No room to merge: take the last words of the piece before instead.
-        const at = this.cutsInside(before[0], before[1])
-          .reverse()
-          .find((c) => this.fits(c, e) && !this.isTiny(c, e) && !this.isTiny(before[0], c));
+        // No room to merge: take the end of the piece before instead (its last sentence if it can).
+        const at = this.borrow(before[0], before[1], 'end', (c) => this.fits(c, e) && !this.isTiny(c, e) && !this.isTiny(before[0], c));
         if (at !== undefined) before[1] = piece[0] = at;
       } else if (after) {
-        const at = this.cutsInside(after[0], after[1]).find(
-          (c) => this.fits(s, c) && !this.isTiny(s, c) && !this.isTiny(c, after[1]),
-        );
+        const at = this.borrow(after[0], after[1], 'start', (c) => this.fits(s, c) && !this.isTiny(s, c) && !this.isTiny(c, after[1]));
         if (at !== undefined) piece[1] = after[0] = at;
       }
     }
@@ -420,17 +417,22 @@ class Splitter {
   }
 
   /**
-   * Where text[start, end) could be cut: between words; between graphemes only
-   * inside a word that is too long for one piece anyway.
+   * The cut in text[start, end) nearest its `side` that `ok` accepts, trying
+   * sentence ends first, then pauses, then words; between graphemes only inside
+   * a word too long for one piece anyway.
    */
-  private cutsInside(start: number, end: number): number[] {
-    const words = this.cutsBetween(start, end, WORD);
-    if (words.length > 0) return words;
+  private borrow(start: number, end: number, side: 'start' | 'end', ok: (at: number) => boolean): number | undefined {
+    const pick = (candidates: number[]) => (side === 'end' ? candidates.reverse() : candidates).find(ok);
+    for (const level of [SENTENCE, CLAUSE, WORD]) {
+      const at = pick(this.cutsBetween(start, end, level));
+      if (at !== undefined) return at;
+    }
+    if (this.cutsBetween(start, end, WORD).length > 0) return undefined;
     const { cuts } = this;
     const next = this.firstCutAfter(start);
     const wordStart = next > 0 ? cuts[next - 1].at : 0;
     const wordEnd = next < cuts.length ? cuts[next].at : this.text.length;
-    return this.fits(wordStart, wordEnd) ? [] : this.graphemeCuts(start, end);
+    return this.fits(wordStart, wordEnd) ? undefined : pick(this.graphemeCuts(start, end));
   }
 
   /** 1–3 characters that are not white space (nor combining marks). */

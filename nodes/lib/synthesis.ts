@@ -88,6 +88,8 @@ export async function speakPieces(
     if (cache) void cache.set(key, wav);
     return { wav, info: parseWav(wav), cached: false, reportedSampleRate: r.reportedSampleRate };
   });
+  // Handled here so that a later piece failing while an earlier one is awaited is never "unhandled".
+  for (const p of pending) p.catch(() => undefined);
   try {
     for (let i = 0; i < count; i++) {
       const piece = await pending[i];
