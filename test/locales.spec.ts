@@ -45,6 +45,7 @@ const CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
 const STATUS_PARAMS: Record<string, string[]> = {
   working: [],
   workingQueued: ['__count__'],
+  progress: ['__count__', '__done__'],
   queued: ['__count__'],
   done: ['__duration__', '__elapsed__'],
   failed: ['__code__'],

@@ -451,6 +451,7 @@ describe('fast: cache, shared requests, long text, streaming, output formats (re
       assert.deepEqual({ queued: service().state().queued, inflight: service().state().inflight }, { queued: 0, inflight: 0 });
       assert.equal(statusTexts(node).pop(), 'VOXCPM_SERVER_ERROR');
     });
+
     // BUG: every piece of a long text takes a place in the server's queue (synthesis.ts submits all
     // pieces at once, scheduler.ts counts each against queueLimit), so a message with more pieces
     // than the Queue setting fails with VOXCPM_QUEUE_FULL "The queue is full (3 messages waiting)"
@@ -559,12 +560,11 @@ describe('fast: cache, shared requests, long text, streaming, output formats (re
       });
     });
 
-    // BUG: speakPieces (nodes/lib/synthesis.ts) creates one promise per piece up front and awaits
-    // them one at a time. A later piece that fails while an earlier one is still at the server has
-    // no handler yet: Node reports an unhandled rejection, which in a real Node-RED process
-    // (Node's default --unhandled-rejections=throw + red.js's uncaughtException handler) exits
-    // Node-RED. Here: the queue holds 2, the text has 5+ pieces, so pieces 4.. are refused
-    // with VOXCPM_QUEUE_FULL at once while piece 1 is still being synthesized.
+    // speakPieces (nodes/lib/synthesis.ts) asks for every piece up front and awaits them in order:
+    // a later piece failing while an earlier one is still at the server must not be an unhandled
+    // rejection (a real Node-RED exits on one: Node's default --unhandled-rejections=throw and
+    // red.js's uncaughtException handler). Here the queue holds 2 and the text has 5+ pieces, so
+    // pieces 4.. are refused with VOXCPM_QUEUE_FULL at once while piece 1 is being synthesized.
     it('streaming more pieces than the queue holds: no unhandled promise rejection', async () => {
       const node = await loadFlow({ type: 'voxcpm-tts', url, props: { maxChunk: 150, streaming: true }, serverProps: { queueLimit: 2 } });
       sim.setFault({ kind: 'slow', ms: 200 });
@@ -581,8 +581,8 @@ describe('fast: cache, shared requests, long text, streaming, output formats (re
       assert.equal(seen.filter((s) => s.kind === 'caught').length, 1);
     });
 
-    // BUG: the same cause as above, with two requests at once (concurrency 2): the second piece
-    // fails while the first is still at the server.
+    // The same, with two requests at once (concurrency 2): the second piece fails while the
+    // first is still at the server.
     it('streaming: a later piece failing before an earlier one is done: no unhandled promise rejection', async () => {
       const failing = await failingServer();
       try {
@@ -741,10 +741,8 @@ describe('fast: cache, shared requests, long text, streaming, output formats (re
       }
     });
 
-    // BUG: the URL store keeps the very Buffer that goes out in msg.payload (synthesis-node.ts
-    // deliver(): server.publish(audio.wav) after setting the same Buffer as the payload; UrlStore.put
-    // stores it without a copy). A flow that changes the payload in place (a function node, a
-    // volume node) changes what the speaker later fetches from msg.url.
+    // The URL store keeps its own copy: a flow that changes msg.payload in place (a function
+    // node, a volume node) must not change what a speaker later fetches from msg.url.
     it('what msg.url serves does not change when the flow changes msg.payload in place', async () => {
       await loadServed();
       const msg = await expectSent({ payload: 'mutable payload' });

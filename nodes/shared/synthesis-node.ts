@@ -55,7 +55,10 @@ function readSettings(def: FlowNodeDef): NodeSettings {
  */
 export function runSynthesisNode(RED: NodeAPI, node: Node, def: FlowNodeDef, build: RequestBuilder): void {
   const type = def.type;
-  const t = (key: string, params?: Record<string, string | number>) => RED._(`${type}.status.${key}`, params);
+  // A status without numbers is sent as its catalog key: the editor translates it into the
+  // language of whoever looks. One with numbers is translated here, in the runtime's language.
+  const t = (key: string, params?: Record<string, string | number>) =>
+    params ? RED._(`${type}.status.${key}`, params) : `${type}.status.${key}`;
   const server = RED.nodes.getNode(def.server) as ServerNode | null;
   const settings = readSettings(def);
   const pending = new Set<Promise<void>>();
