@@ -54,7 +54,10 @@ export async function speak(service: VoxcpmService, body: TtsRequestBody, settin
   if (hit) return { wav: hit, info: parseWav(hit), cached: true };
 
   const texts = pieces(body.text, settings.maxChunk);
-  const results = await inOrder(service, body, texts, options, (done) => options.onProgress?.(done, texts.length));
+  // The pieces of a long text are cached too (as the server sent them), so a text that
+  // shares sentences with an earlier one, or is said again after a failed piece, pays only once.
+  const pieceCache = texts.length > 1 ? cache : undefined;
+  const results = await inOrder(service, body, texts, options, pieceCache, settings, (done) => options.onProgress?.(done, texts.length));
   const joined = results.length === 1 ? results[0].wav : joinWavs(results.map((r) => r.wav), settings.pause);
   const wav = finish(joined, settings);
   if (cache) void cache.set(key, wav);
@@ -118,16 +121,22 @@ async function inOrder(
   body: TtsRequestBody,
   texts: string[],
   options: SpeakOptions,
+  cache: AudioCache | undefined,
+  settings: AudioSettings,
   progress: (done: number) => void,
-) {
+): Promise<Array<Pick<SpokenAudio, 'wav' | 'info' | 'reportedSampleRate'>>> {
   const ac = linkedController(options.signal);
   let done = 0;
-  const calls = texts.map((text) =>
-    service.synthesize({ ...body, text }, { ...options, signal: ac.signal }).then((r) => {
-      progress(++done);
-      return r;
-    }),
-  );
+  const one = async (text: string) => {
+    const pieceBody = { ...body, text };
+    const key = cache ? cacheKey(service, pieceBody, settings, 'raw') : '';
+    const hit = cache ? await cache.get(key) : undefined;
+    const r = hit ? { wav: hit, info: parseWav(hit) } : await service.synthesize(pieceBody, { ...options, signal: ac.signal });
+    if (cache && !hit) void cache.set(key, r.wav);
+    progress(++done);
+    return r;
+  };
+  const calls = texts.map(one);
   try {
     return await Promise.all(calls);
   } catch (err) {
@@ -145,7 +154,7 @@ function finish(wav: Buffer, settings: AudioSettings): Buffer {
 }
 
 /** Everything that changes the audio: the servers, the request (reference hashed) and the output settings. */
-function cacheKey(service: VoxcpmService, body: TtsRequestBody, settings: AudioSettings, kind: 'whole' | 'piece'): string {
+function cacheKey(service: VoxcpmService, body: TtsRequestBody, settings: AudioSettings, kind: 'whole' | 'piece' | 'raw'): string {
   const audio = body.audio ? createHash('sha256').update(body.audio).digest('hex') : '';
   return AudioCache.key({
     kind,
@@ -154,10 +163,12 @@ function cacheKey(service: VoxcpmService, body: TtsRequestBody, settings: AudioS
     prompt: body.prompt,
     audio,
     reference_text: body.reference_text,
+    // A whole text depends on how it was cut and joined; a finished piece on the output
+    // settings; a raw piece (as the server sent it) on nothing more.
     maxChunk: kind === 'whole' ? settings.maxChunk : 0,
     pause: kind === 'whole' ? settings.pause : 0,
-    sampleRate: settings.sampleRate,
-    leadIn: settings.leadIn,
+    sampleRate: kind === 'raw' ? 0 : settings.sampleRate,
+    leadIn: kind === 'raw' ? 0 : settings.leadIn,
   });
 }
 
