@@ -100,7 +100,7 @@ describe('admin routes (Test connection, Preview, reference recordings)', functi
     await serverKnown();
   }
 
-  // BUG: nodes/shared/routes.ts keeps a module-level `registered` flag, so registerRoutes() adds
+  // Fixed (regression test): nodes/shared/routes.ts kept a module-level `registered` flag, so registerRoutes() adds
   // the routes to the first RED.httpAdmin / RED.httpNode it sees and never again. A runtime that
   // hands the module a new RED (the test helper does at every helper.load(); so would any host
   // that starts Node-RED twice in one process) has no voxcpm routes at all: 404. The guard protects
@@ -326,7 +326,7 @@ describe('admin routes (Test connection, Preview, reference recordings)', functi
       }
     });
 
-    // BUG: GET voxcpm/reference/info and GET voxcpm/reference for a file that ends in .wav but is
+    // Fixed (regression test): GET voxcpm/reference/info and GET voxcpm/reference for a file that ends in .wav but is
     // not a WAV never answer, and leave an unhandled rejection that makes a real Node-RED exit
     // (Node's default --unhandled-rejections=throw; red.js exits on uncaughtException). Cause,
     // nodes/shared/routes.ts, both GET handlers:
@@ -435,10 +435,11 @@ describe('admin routes (Test connection, Preview, reference recordings)', functi
       assert.equal(info.status, 200);
     });
 
-    it('a read-only user may read reference info and files but not test, preview or upload', async () => {
+    it('a read-only user may not read recordings on the host, test, preview or upload', async () => {
+      // Recordings may sit anywhere on the host: reading them is for those who may change flows.
       for (const route of ['/voxcpm/reference/info?path=ref.wav', '/voxcpm/reference?path=ref.wav']) {
         const res = await request(app).get(route).set('Authorization', `Bearer ${VIEWER}`);
-        assert.equal(res.status, 200, route);
+        assert.equal(res.status, 401, route);
       }
       for (const route of ['/voxcpm/test', '/voxcpm/preview', '/voxcpm/reference?name=x']) {
         const res = await request(app).post(route).set('Authorization', `Bearer ${VIEWER}`).send({ config: { url } });

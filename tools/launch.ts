@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -13,22 +13,110 @@ export interface FlowNode {
 }
 
 /**
+ * The node types of Node-RED itself that the examples use. With ours, they are
+ * all a bare Node-RED has: an example that needs anything else (Dashboard 2,
+ * Home Assistant, Sonos, Cast) would stop every flow with "missing node types".
+ */
+export const CORE_TYPES: ReadonlySet<string> = new Set([
+  'tab',
+  'comment',
+  'inject',
+  'debug',
+  'change',
+  'switch',
+  'function',
+  'delay',
+  'join',
+  'catch',
+  'file',
+  'file in',
+  'http in',
+  'http response',
+  'mqtt in',
+  'mqtt out',
+  'mqtt-broker',
+]);
+export const OUR_TYPES: ReadonlySet<string> = new Set(['voxcpm-server', 'voxcpm-tts', 'voxcpm-clone']);
+
+export interface ExampleOptions {
+  /**
+   * Deploy the examples that talk to an MQTT broker. Default: when something
+   * listens where their broker node points (localhost:1883); without a broker
+   * they would only log a failed connection every few seconds.
+   */
+  mqtt?: boolean;
+  /** Where to say which examples are left out; default console.log. */
+  log?: (line: string) => void;
+}
+
+export interface ExampleSet {
+  flows: FlowNode[];
+  /** The files deployed, and those left out with the reason. */
+  deployed: string[];
+  skipped: Array<{ file: string; reason: string }>;
+}
+
+/**
  * Reads the example flows and lays each on its own tab, with every
  * voxcpm-server pointed at `url`: the flows the demo and the smoke test deploy.
+ * Examples that need nodes a bare Node-RED lacks, or an MQTT broker that does
+ * not answer, are left out (and named through `options.log`).
  */
-export function exampleFlows(url: string, packageDir = ROOT): FlowNode[] {
+export function exampleFlows(url: string, packageDir = ROOT, options: ExampleOptions = {}): FlowNode[] {
+  const set = exampleSet(url, packageDir, options);
+  const log = options.log ?? console.log;
+  for (const { file, reason } of set.skipped) log(`[examples] not deployed: ${file} (${reason})`);
+  return set.flows;
+}
+
+/** exampleFlows, with the list of what was deployed and what was not. */
+export function exampleSet(url: string, packageDir = ROOT, options: ExampleOptions = {}): ExampleSet {
   const dir = path.join(packageDir, 'examples');
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
-  const flows: FlowNode[] = [];
+  const set: ExampleSet = { flows: [], deployed: [], skipped: [] };
+  const brokers = new Map<string, boolean>();
   files.forEach((file, i) => {
+    const nodes = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as FlowNode[];
+    const missing = [...new Set(nodes.map((n) => n.type).filter((t) => !CORE_TYPES.has(t) && !OUR_TYPES.has(t)))];
+    if (missing.length > 0) {
+      set.skipped.push({ file, reason: `needs ${missing.join(', ')}: not in a bare Node-RED` });
+      return;
+    }
+    const down = nodes
+      .filter((n) => n.type === 'mqtt-broker')
+      .map((n) => `${String(n.broker || 'localhost')}:${String(n.port || 1883)}`)
+      .filter((where) => {
+        if (options.mqtt !== undefined) return !options.mqtt;
+        if (!brokers.has(where)) brokers.set(where, listening(where));
+        return !brokers.get(where);
+      });
+    if (down.length > 0) {
+      set.skipped.push({
+        file,
+        reason: options.mqtt === false ? 'MQTT examples turned off' : `needs an MQTT broker at ${down.join(', ')}; none answers`,
+      });
+      return;
+    }
     const tab = `demo00000000tab${i}`;
-    flows.push({ id: tab, type: 'tab', label: file.replace(/^\d+\s*/, '').replace(/\.json$/, '') });
-    for (const node of JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as FlowNode[]) {
-      if (node.type === 'voxcpm-server') flows.push({ ...node, url });
-      else flows.push({ ...node, z: tab });
+    set.deployed.push(file);
+    set.flows.push({ id: tab, type: 'tab', label: file.replace(/^\d+\s*/, '').replace(/\.json$/, '') });
+    for (const node of nodes) {
+      if (node.type === 'voxcpm-server') set.flows.push({ ...node, url });
+      else if (node.type === 'mqtt-broker') set.flows.push({ ...node });
+      else set.flows.push({ ...node, z: tab });
     }
   });
-  return flows;
+  return set;
+}
+
+/** Whether something accepts TCP connections at host:port (within a second); synchronous, for exampleFlows. */
+function listening(hostPort: string): boolean {
+  const i = hostPort.lastIndexOf(':');
+  const probe =
+    'const s = require("net").connect(Number(process.argv[2]), process.argv[1]);' +
+    's.on("connect", () => process.exit(0)); s.on("error", () => process.exit(1)); setTimeout(() => process.exit(1), 1000);';
+  const r = spawnSync(process.execPath, ['-e', probe, hostPort.slice(0, i), hostPort.slice(i + 1)], { timeout: 3000, stdio: 'ignore' });
+  return r.status === 0;
 }
 
 export interface LaunchOptions {

@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { exampleFlows, FlowNode, launchNodeRed } from './launch';
+import { exampleSet, FlowNode, launchNodeRed } from './launch';
 import { VoxCpmSimulator } from './simulator';
 
 function arg(name: string): string | undefined {
@@ -36,6 +36,38 @@ function wavAfter(file: string, since: number): Buffer | undefined {
   }
 }
 
+/**
+ * The nodes a message leaving `start` can reach: along wires, and from an
+ * mqtt out node to the mqtt in nodes of the same broker and topic.
+ */
+function downstream(flows: FlowNode[], start: FlowNode): FlowNode[] {
+  const byId = new Map(flows.map((n) => [n.id, n]));
+  const seen = new Set<string>();
+  const reached: FlowNode[] = [];
+  const queue = [start];
+  while (queue.length > 0) {
+    const node = queue.shift() as FlowNode;
+    const next = ((node.wires as string[][] | undefined) ?? []).flat().map((id) => byId.get(id));
+    if (node.type === 'mqtt out') {
+      next.push(...flows.filter((n) => n.type === 'mqtt in' && n.broker === node.broker && n.topic === node.topic));
+    }
+    for (const n of next) {
+      if (!n || seen.has(n.id)) continue;
+      seen.add(n.id);
+      reached.push(n);
+      queue.push(n);
+    }
+  }
+  return reached;
+}
+
+/** The WAV files a message from `inject` ends up in: write-file nodes with a fixed .wav name. */
+function wavFiles(flows: FlowNode[], inject: FlowNode): string[] {
+  return downstream(flows, inject)
+    .filter((n) => n.type === 'file' && (n.filenameType === 'str' || !n.filenameType) && /\.wav$/i.test(String(n.filename ?? '')))
+    .map((n) => String(n.filename));
+}
+
 async function main(): Promise<void> {
   const userDir = path.resolve(arg('user') ?? '');
   const packageDir = path.join(userDir, 'node_modules', '@voxcpm', 'node-red-voxcpm');
@@ -44,8 +76,12 @@ async function main(): Promise<void> {
   const url = await sim.start();
   const errorFile = path.join(userDir, 'caught.json');
   fs.rmSync(errorFile, { force: true });
+  const examples = exampleSet(url, packageDir);
+  for (const { file, reason } of examples.skipped) console.log(`  skip ${file}: ${reason}`);
+  // The examples' delays are there for people (a retry after 10 s); the smoke test waits 1 s.
+  for (const n of examples.flows) if (n.type === 'delay' && n.pauseType === 'delay') Object.assign(n, { timeout: '1', timeoutUnits: 'seconds' });
   const flows: FlowNode[] = [
-    ...exampleFlows(url, packageDir),
+    ...examples.flows,
     { id: 'smoketab', type: 'tab', label: 'errors' },
     { id: 'smokeinject', type: 'inject', z: 'smoketab', props: [{ p: 'payload' }], payload: '   ', payloadType: 'str', wires: [['smoketts']] },
     { id: 'smoketts', type: 'voxcpm-tts', z: 'smoketab', server: 'smokesrv', prompt: '', wires: [[]] },
@@ -90,13 +126,32 @@ async function main(): Promise<void> {
       const all = types.flatMap((t) => t.types);
       for (const t of ['voxcpm-server', 'voxcpm-tts', 'voxcpm-clone']) if (!all.includes(t)) throw new Error(`${t} missing`);
     });
+    // Every inject whose message can end in a WAV file (through any chain of nodes) is clicked,
+    // in the order of the examples, and each of those files must be written anew.
     for (const node of flows.filter((n) => n.type === 'inject' && n.id !== 'smokeinject')) {
-      const next = flows.find((n) => n.id === (node.wires as string[][])[0][0]);
-      const file = flows.find((n) => n.type === 'file' && (next?.wires as string[][])[0].includes(n.id));
-      await check(`inject "${String(node.name)}" -> ${String(next?.type)} -> ${String(file?.filename)}`, async () => {
+      const files = wavFiles(flows, node);
+      if (files.length === 0) continue;
+      await check(`inject "${String(node.name)}" -> ${files.join(', ')}`, async () => {
         const since = Date.now() - 1;
         await click(node.id);
-        await waitFor('the WAV file', () => wavAfter(String(file?.filename), since));
+        for (const file of files) await waitFor(file, () => wavAfter(file, since));
+      });
+    }
+    // An http in endpoint that leads to an http response answers ?text= with a WAV, and no text with an error.
+    for (const node of flows.filter((n) => n.type === 'http in' && n.method === 'get')) {
+      if (!downstream(flows, node).some((n) => n.type === 'http response')) continue;
+      const endpoint = `${nodeRed.url}${String(node.url)}`;
+      await check(`GET ${String(node.url)}?text=... answers with a WAV`, async () => {
+        const res = await fetch(`${endpoint}?text=${encodeURIComponent('Hello from the smoke test')}`, { signal: AbortSignal.timeout(30000) });
+        const body = Buffer.from(await res.arrayBuffer());
+        if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${body.toString('utf8', 0, 200)}`);
+        if (!/^audio\/wav/.test(res.headers.get('content-type') ?? '')) throw new Error(`content-type ${String(res.headers.get('content-type'))}`);
+        if (body.toString('latin1', 0, 4) !== 'RIFF') throw new Error('the body is not a WAV');
+      });
+      await check(`GET ${String(node.url)} without text answers 400 with the error code`, async () => {
+        const res = await fetch(endpoint, { signal: AbortSignal.timeout(10000) });
+        const text = await res.text();
+        if (res.status !== 400 || !text.includes('VOXCPM_TEXT_EMPTY')) throw new Error(`HTTP ${res.status}: ${text.slice(0, 200)}`);
       });
     }
     await check('an empty text reaches the Catch node as VOXCPM_TEXT_EMPTY', async () => {

@@ -14,6 +14,11 @@ export interface JobOptions {
   /** The whole time the message may take, queue and retries included. */
   timeoutMs: number;
   signal?: AbortSignal;
+  /**
+   * A further piece of a message already admitted (a long text): it does not
+   * count against the queue limit, which counts messages.
+   */
+  admitted?: boolean;
 }
 
 export interface SchedulerOptions {
@@ -35,6 +40,8 @@ interface Job {
   deadline: number;
   attempt: Attempt<unknown>;
   controller: AbortController;
+  /** A further piece of an admitted message: not counted against the queue limit. */
+  admitted: boolean;
   /** Attempts sent so far; at most retries + 1. */
   attempts: number;
   /** Not to be sent before this time (backoff after a fault). */
@@ -94,7 +101,7 @@ export class Scheduler extends EventEmitter {
     return new Promise<T>((resolve, reject) => {
       if (this.closed) return reject(new VoxcpmError('VOXCPM_ABORTED', 'The server configuration is being stopped'));
       if (options.signal?.aborted) return reject(abortError(options.signal));
-      if (this.queue.length >= this.opts.queueLimit) {
+      if (!options.admitted && this.queue.filter((j) => !j.admitted).length >= this.opts.queueLimit) {
         return reject(
           new VoxcpmError('VOXCPM_QUEUE_FULL', `The queue is full (${this.opts.queueLimit} messages waiting): this message was dropped`),
         );
@@ -108,6 +115,7 @@ export class Scheduler extends EventEmitter {
         deadline: now + options.timeoutMs,
         attempt: attempt as Attempt<unknown>,
         controller: new AbortController(),
+        admitted: options.admitted === true,
         attempts: 0,
         notBefore: 0,
         running: false,

@@ -53,6 +53,8 @@ export interface RequestOptions {
   /** Overrides the configured timeout for this message. */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** A further piece of a message already in the queue (long text): not counted against the limit. */
+  admitted?: boolean;
 }
 
 export interface ServiceState {
@@ -192,7 +194,13 @@ export class VoxcpmService extends EventEmitter {
     if (!call) {
       const controller = new AbortController();
       const promise = scheduler.submit(
-        { owner: options.owner, priority: options.priority, timeoutMs: options.timeoutMs ?? this.timeoutMs, signal: controller.signal },
+        {
+          owner: options.owner,
+          priority: options.priority,
+          timeoutMs: options.timeoutMs ?? this.timeoutMs,
+          signal: controller.signal,
+          admitted: options.admitted,
+        },
         (client, s, timeoutMs) => client.synthesize(body, s, timeoutMs),
       );
       const created: SharedCall = { promise, controller, waiters: 0 };

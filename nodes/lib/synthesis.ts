@@ -81,12 +81,12 @@ export async function speakPieces(
   const count = texts.length;
   const ac = linkedController(options.signal);
   // All pieces are asked for at once (in order, through the queue and the cache); they leave in order.
-  const pending = texts.map(async (text): Promise<SpokenAudio> => {
+  const pending = texts.map(async (text, index): Promise<SpokenAudio> => {
     const pieceBody = { ...body, text };
     const key = cache ? cacheKey(service, pieceBody, settings, 'piece') : '';
     const hit = cache ? await cache.get(key) : undefined;
     if (hit) return { wav: hit, info: parseWav(hit), cached: true };
-    const r = await service.synthesize(pieceBody, { ...options, signal: ac.signal });
+    const r = await service.synthesize(pieceBody, { ...options, signal: ac.signal, admitted: index > 0 });
     const wav = finish(r.wav, settings);
     if (cache) void cache.set(key, wav);
     return { wav, info: parseWav(wav), cached: false, reportedSampleRate: r.reportedSampleRate };
@@ -127,11 +127,13 @@ async function inOrder(
 ): Promise<Array<Pick<SpokenAudio, 'wav' | 'info' | 'reportedSampleRate'>>> {
   const ac = linkedController(options.signal);
   let done = 0;
-  const one = async (text: string) => {
+  const one = async (text: string, index: number) => {
     const pieceBody = { ...body, text };
     const key = cache ? cacheKey(service, pieceBody, settings, 'raw') : '';
     const hit = cache ? await cache.get(key) : undefined;
-    const r = hit ? { wav: hit, info: parseWav(hit) } : await service.synthesize(pieceBody, { ...options, signal: ac.signal });
+    // The queue limit counts messages: the first piece is checked, the others ride along.
+    const request = { ...options, signal: ac.signal, admitted: index > 0 };
+    const r = hit ? { wav: hit, info: parseWav(hit) } : await service.synthesize(pieceBody, request);
     if (cache && !hit) void cache.set(key, r.wav);
     progress(++done);
     return r;

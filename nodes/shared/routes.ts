@@ -24,7 +24,8 @@ const MAX_UPLOAD = 50 * 1024 * 1024;
 const STORED = '__PWRD__';
 const CREDENTIAL_KEYS = ['token', 'username', 'password', 'headerValue', 'proxyUsername', 'proxyPassword'] as const;
 
-let registered = false;
+/** The admin apps the routes are on: once per runtime (the test helper makes a new one per load). */
+const registeredOn = new WeakSet<object>();
 
 /** The URL speakers fetch a result from, or undefined when Node-RED serves no HTTP nodes. */
 export function audioUrl(RED: NodeAPI, token: string, publicUrl?: string): string | undefined {
@@ -49,11 +50,10 @@ function lanAddress(): string {
  * permission: Test connection, Preview, and the reference recordings.
  */
 export function registerRoutes(RED: NodeAPI): void {
-  if (registered) return;
-  registered = true;
+  if (registeredOn.has(RED.httpAdmin)) return;
+  registeredOn.add(RED.httpAdmin);
   const userDir = RED.settings.userDir ?? process.cwd();
   const write = RED.auth.needsPermission('voxcpm-server.write');
-  const read = RED.auth.needsPermission('voxcpm-server.read');
 
   RED.httpNode?.get(`/${AUDIO_PATH}:file`, (req: Request, res: Response) => serveAudio(req, res));
 
@@ -109,19 +109,20 @@ export function registerRoutes(RED: NodeAPI): void {
     })().then((answer) => res.json(answer), (err: unknown) => sendError(res, err));
   });
 
-  RED.httpAdmin.get('/voxcpm/reference/info', read, (req: Request, res: Response) => {
-    void readReference(userDir, req.query.path).then(
-      (bytes) => res.json({ ok: true, ...wavInfo(bytes, 'The reference file') }),
-      (err: unknown) => sendError(res, err),
-    );
+  // Reading a recording anywhere on the host is for those who may change flows.
+  RED.httpAdmin.get('/voxcpm/reference/info', write, (req: Request, res: Response) => {
+    readReference(userDir, req.query.path)
+      .then((bytes) => ({ ok: true, ...wavInfo(bytes, 'The reference file') }))
+      .then((answer) => res.json(answer), (err: unknown) => sendError(res, err));
   });
 
-  RED.httpAdmin.get('/voxcpm/reference', read, (req: Request, res: Response) => {
-    void readReference(userDir, req.query.path).then((bytes) => {
-      wavInfo(bytes, 'The reference file');
-      res.set({ 'Content-Type': 'audio/wav', 'Cache-Control': 'no-store' });
-      res.send(bytes);
-    }, (err: unknown) => sendError(res, err));
+  RED.httpAdmin.get('/voxcpm/reference', write, (req: Request, res: Response) => {
+    readReference(userDir, req.query.path)
+      .then((bytes) => (wavInfo(bytes, 'The reference file'), bytes))
+      .then(
+        (bytes) => res.set({ 'Content-Type': 'audio/wav', 'Cache-Control': 'no-store' }).send(bytes),
+        (err: unknown) => sendError(res, err),
+      );
   });
 }
 
