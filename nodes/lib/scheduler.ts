@@ -7,7 +7,7 @@ import type { ServerPool, ServerSlot } from './pool';
 export type Attempt<T> = (client: VoxcpmClient, signal: AbortSignal, timeoutMs: number) => Promise<T>;
 
 export interface JobOptions {
-  /** Who asked (a flow node's id): `cancelOwner` ends all of its work. */
+  /** Who asked (a flow node's id): its status counts its jobs. Jobs end early through `signal`. */
   owner: string;
   /** Higher first; equal priorities keep arrival order. */
   priority?: number;
@@ -129,13 +129,6 @@ export class Scheduler extends EventEmitter {
       this.enqueue(job);
       this.dispatch();
     });
-  }
-
-  /** Ends every queued and running job of `owner` with `error` (msg.reset, a node being closed). */
-  cancelOwner(owner: string, error: VoxcpmError): number {
-    const jobs = [...this.queue, ...this.running].filter((j) => j.owner === owner);
-    for (const j of jobs) this.cancel(j, error);
-    return jobs.length;
   }
 
   /** Ends everything, and resolves once no request is left running. */

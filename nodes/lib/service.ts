@@ -240,10 +240,6 @@ export class VoxcpmService extends EventEmitter {
     });
   }
 
-  /** Ends every queued and running request of one owner (msg.reset, a node closing). */
-  cancelOwner(owner: string, error: VoxcpmError): number {
-    return this.scheduler?.cancelOwner(owner, error) ?? 0;
-  }
 
   /** Stops the probes, ends all work and resolves once no request is left running. */
   async close(): Promise<void> {
