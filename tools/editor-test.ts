@@ -122,12 +122,12 @@ function flows(url: string): FlowNode[] {
   const debug = { active: true, tosidebar: true, console: false, tostatus: false, complete: 'true', targetType: 'full', statusVal: '', statusType: 'auto' };
   return [
     { id: IDS.tab, type: 'tab', label: 'VoxCPM', disabled: false, info: '' },
-    { id: IDS.inject, type: 'inject', z: IDS.tab, name: '', props: [{ p: 'payload' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', payload: LAUNDRY, payloadType: 'str', x: 150, y: 80, wires: [[IDS.tts]] },
-    { id: IDS.tts, type: 'voxcpm-tts', z: IDS.tab, name: '', server: IDS.server, prompt: '', ...synth, x: 370, y: 80, wires: [[IDS.debug]] },
-    { id: IDS.debug, type: 'debug', z: IDS.tab, name: 'laundry audio', ...debug, x: 580, y: 80, wires: [] },
-    { id: IDS.injectClone, type: 'inject', z: IDS.tab, name: '', props: [{ p: 'payload' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', payload: CLONE_TEXT, payloadType: 'str', x: 190, y: 160, wires: [[IDS.clone]] },
-    { id: IDS.clone, type: 'voxcpm-clone', z: IDS.tab, name: '', server: IDS.server, prompt: '', ...synth, reference: REFERENCE, referenceText: TRANSCRIPT, x: 420, y: 160, wires: [[IDS.debugClone]] },
-    { id: IDS.debugClone, type: 'debug', z: IDS.tab, name: 'cloned speech', ...debug, x: 610, y: 160, wires: [] },
+    { id: IDS.inject, type: 'inject', z: IDS.tab, name: '', props: [{ p: 'payload' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', payload: LAUNDRY, payloadType: 'str', x: 150, y: 100, wires: [[IDS.tts]] },
+    { id: IDS.tts, type: 'voxcpm-tts', z: IDS.tab, name: '', server: IDS.server, prompt: '', ...synth, x: 390, y: 100, wires: [[IDS.debug]] },
+    { id: IDS.debug, type: 'debug', z: IDS.tab, name: 'laundry audio', ...debug, x: 640, y: 100, wires: [] },
+    { id: IDS.injectClone, type: 'inject', z: IDS.tab, name: '', props: [{ p: 'payload' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', payload: CLONE_TEXT, payloadType: 'str', x: 190, y: 180, wires: [[IDS.clone]] },
+    { id: IDS.clone, type: 'voxcpm-clone', z: IDS.tab, name: '', server: IDS.server, prompt: '', ...synth, reference: REFERENCE, referenceText: TRANSCRIPT, x: 460, y: 180, wires: [[IDS.debugClone]] },
+    { id: IDS.debugClone, type: 'debug', z: IDS.tab, name: 'cloned speech', ...debug, x: 670, y: 180, wires: [] },
     {
       id: IDS.server, type: 'voxcpm-server', name: 'VoxCPM2 simulator', url, timeout: '60', concurrency: '1', queueLimit: '100', retries: '1',
       maxResponseMB: '100', warmup: false, cache: true, cacheSize: '64', cacheDir: '', urlTtl: '600', publicUrl: '', authType: 'none', headerName: '', tls: '', proxy: '',
@@ -231,8 +231,13 @@ function assertTranslated(texts: DialogTexts, zh: boolean): void {
 /** Clicks each tab of a dialog in turn; checks the labels of each, and screenshots it. */
 async function visitTabs(page: Page, prefix: string, tabIds: string[], zh: boolean, shotPrefix: string): Promise<void> {
   for (const id of tabIds) {
-    await page.locator(`#${prefix}-tabs a[href="#${id}"]`).click();
-    await page.locator(`#${id}`).waitFor({ state: 'visible', timeout: 5000 });
+    // A click while the tray still slides in or the tabs resize can land beside the tab: retry.
+    for (let attempt = 1; ; attempt++) {
+      await page.locator(`#${prefix}-tabs a[href="#${id}"]`).click();
+      const shown = await page.locator(`#${id}`).waitFor({ state: 'visible', timeout: 1500 }).then(() => true, () => false);
+      if (shown) break;
+      assert(attempt < 4, `tab ${id} does not open`);
+    }
     const others = await page.evaluate(
       ([p, shown]) => (Array.from((globalThis as any).document.querySelectorAll(`#${p}-tabs-content > div`)) as any[])
         .filter((d) => d.id !== shown && d.style.display !== 'none').map((d) => d.id),
@@ -240,18 +245,26 @@ async function visitTabs(page: Page, prefix: string, tabIds: string[], zh: boole
     );
     assert(others.length === 0, `tab ${id} shown together with ${others.join(', ')}`);
     assertTranslated(await dialogTexts(page), zh);
+    await tidyTray(page);
     await shoot(page, `${shotPrefix}-${id.replace(`${prefix}-tab-`, '')}`, TOP_TRAY);
   }
 }
 
+/** Closes the top tray with one of its buttons; the tray under it (if any) comes back. */
 async function closeTray(page: Page, button: '#node-dialog-cancel' | '#node-dialog-ok' | '#node-config-dialog-cancel'): Promise<void> {
-  const before = await page.locator('#red-ui-editor-stack > .red-ui-tray').count();
-  await page.locator(button).click();
-  await page.waitForFunction(
-    (n) => (globalThis as any).document.querySelectorAll('#red-ui-editor-stack > .red-ui-tray').length < n,
-    before,
-    { timeout: 5000 },
-  );
+  const target = page.locator(`${TOP_TRAY} ${button}`);
+  await target.click();
+  await target.waitFor({ state: 'detached', timeout: 5000 });
+}
+
+/** Scrolls the top tray back to its start and moves the mouse off the tabs (no tooltip in the picture). */
+async function tidyTray(page: Page): Promise<void> {
+  await page.mouse.move(1270, 790);
+  await page.evaluate((tray) => {
+    const el = (globalThis as any).document.querySelector(`${tray} .red-ui-tray-content`);
+    if (el) el.scrollTop = 0;
+  }, TOP_TRAY);
+  await page.waitForTimeout(150);
 }
 
 async function openEditor(page: Page, id: string): Promise<void> {
@@ -282,11 +295,30 @@ async function runLocale(browser: Browser, url: string, sim: VoxCpmSimulator, lo
     const text = `${m.text()} (${m.location().url || 'no url'})`;
     if (!consoleIgnored.some((re) => re.test(text))) problems.push(`console.error: ${text}`);
   });
-  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText ?? ''}`));
+  page.on('requestfailed', (req) => {
+    const why = req.failure()?.errorText ?? '';
+    // The dialogs stop their players on close (src removed, blob URL revoked): Chromium reports
+    // the media element's cancelled read of that blob as a failed request. Nothing is lost.
+    if (req.url().startsWith('blob:') && why === 'net::ERR_ABORTED') return;
+    problems.push(`request failed: ${req.url()} ${why}`);
+  });
   page.on('response', (res) => {
     if (res.status() >= 400 && res.url().startsWith(url)) problems.push(`HTTP ${res.status()} ${res.url()}`);
   });
   page.setDefaultTimeout(15_000);
+  // The editor fetches the palette catalogue from catalogue.nodered.org when it starts (for
+  // update notices): answer with an empty one, so the test needs no Internet and is the same
+  // everywhere. Any other request that leaves Node-RED is refused and reported.
+  await context.route(
+    (u) => !u.href.startsWith(url) && /^https?:$/.test(u.protocol),
+    (route) => {
+      if (/^https:\/\/catalogue\.nodered\.org\//.test(route.request().url())) {
+        return route.fulfill({ json: { name: 'Node-RED Community catalogue', updated_at: new Date().toISOString(), modules: [] } });
+      }
+      problems.push(`external request: ${route.request().url()}`);
+      return route.abort();
+    },
+  );
 
   try {
     // 1. The editor, in the browser's language.
@@ -363,6 +395,7 @@ async function runLocale(browser: Browser, url: string, sim: VoxCpmSimulator, lo
           const text = await settledText(page, '#voxcpm-test-result');
           assert(/48000/.test(text) && !/✘/.test(text), `result ${JSON.stringify(text)}`);
           assert(zh ? HAN.test(text) : /OK/.test(text) && !CJK.test(text), `result not translated: ${JSON.stringify(text)}`);
+          await tidyTray(page);
           await shoot(page, zh ? 'server-dialog-zh' : 'server-dialog-en', TOP_TRAY, !zh);
         });
         await check(`${tag}: server dialog closes back to the tts dialog`, async () => {
@@ -393,7 +426,7 @@ async function runLocale(browser: Browser, url: string, sim: VoxCpmSimulator, lo
         const sent = bodies(sim, before).find((b) => b.text === previewLine);
         assert(sent, 'the simulator never got the preview text');
         assert(sent.prompt === PRESET_PROMPTS[preset] && sent.audio === '' && sent.reference_text === '', `sent ${JSON.stringify(sent)}`);
-        await page.locator(TOP_TRAY).evaluate((el: any) => el.querySelector('.red-ui-tray-body')?.scrollTo(0, 0));
+        await tidyTray(page);
         await shoot(page, zh ? 'tts-dialog-zh' : 'tts-dialog-en', TOP_TRAY, !zh);
       });
       // The change that is deployed below: a name (and the preset's prompt) saved with Done.
@@ -444,7 +477,7 @@ async function runLocale(browser: Browser, url: string, sim: VoxCpmSimulator, lo
         const sent = bodies(sim, cloneBefore).find((b) => b.text === line);
         assert(sent, 'the simulator never got the preview text');
         assert(typeof sent.audio === 'string' && sent.audio.length > 10_000 && sent.reference_text === TRANSCRIPT && sent.prompt === '', `sent prompt ${JSON.stringify(sent.prompt)}, reference_text ${JSON.stringify(sent.reference_text)}, audio ${String(sent.audio).length} chars`);
-        await page.locator(TOP_TRAY).evaluate((el: any) => el.querySelector('.red-ui-tray-body')?.scrollTo(0, 0));
+        await tidyTray(page);
         await shoot(page, zh ? 'clone-dialog-zh' : 'clone-dialog-en', TOP_TRAY, zh);
       });
       await check(`${tag}: clone dialog: without a transcript a preset fills the prompt`, async () => {
@@ -515,9 +548,17 @@ async function runLocale(browser: Browser, url: string, sim: VoxCpmSimulator, lo
           { timeout: 10_000 },
         );
       });
-      await page.mouse.click(700, 600); // deselect, close popovers
+      // The picture: the flow from its top-left corner, no selection, no toast over the header.
+      await page.mouse.click(700, 600);
+      await page.evaluate(() => {
+        const $ = (globalThis as any).$;
+        $('#red-ui-workspace-chart').scrollTop(0).scrollLeft(0);
+        $('#red-ui-notifications').hide();
+      });
+      await page.mouse.move(1270, 790);
       await page.waitForTimeout(300);
       await shoot(page, zh ? 'editor-zh' : 'editor-en', undefined, true);
+      await page.evaluate(() => (globalThis as any).$('#red-ui-notifications').show());
     }
 
     // 6. Nothing went wrong in the page.

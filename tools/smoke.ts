@@ -91,7 +91,8 @@ async function main(): Promise<void> {
       id: 'smokecode',
       type: 'change',
       z: 'smoketab',
-      rules: [{ t: 'set', p: 'payload', pt: 'msg', to: 'error.code', tot: 'msg' }],
+      // msg.error.code from Node-RED 4.1 on; before, the code leads msg.error.message.
+      rules: [{ t: 'set', p: 'payload', pt: 'msg', to: '$exists(error.code) ? error.code : $substringBefore(error.message, ":")', tot: 'jsonata' }],
       wires: [['smokefile']],
     },
     { id: 'smokefile', type: 'file', z: 'smoketab', filename: errorFile, filenameType: 'str', appendNewline: false, createDir: true, overwriteFile: 'true', encoding: 'utf8', wires: [[]] },

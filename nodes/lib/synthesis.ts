@@ -89,7 +89,8 @@ export async function speakPieces(
     const r = await service.synthesize(pieceBody, { ...options, signal: ac.signal, admitted: index > 0 });
     const wav = finish(r.wav, settings);
     if (cache) void cache.set(key, wav);
-    return { wav, info: parseWav(wav), cached: false, reportedSampleRate: r.reportedSampleRate };
+    const mismatch = r.reportedSampleRate !== undefined && r.reportedSampleRate !== r.info.sampleRate;
+    return { wav, info: parseWav(wav), cached: false, reportedSampleRate: mismatch ? r.reportedSampleRate : undefined };
   });
   // Handled here so that a later piece failing while an earlier one is awaited is never "unhandled".
   for (const p of pending) p.catch(() => undefined);
