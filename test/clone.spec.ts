@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { VoxCpmSimulator, encodeWav } from '../tools/simulator';
-import { calls, codeOf, expectCaught, expectSent, helper, loadFlow, warnings } from './support/runtime';
+import { calls, codeOf, expectCaught, expectSent, helper, loadFlow, useSimulator, warnings } from './support/runtime';
 
 const EXAMPLE_REFERENCE = path.resolve(__dirname, '..', '..', 'examples', 'reference-zh.wav');
 const TRANSCRIPT = '大家好，欢迎来到今天的产品介绍。接下来我们将一起了解这个系统的核心功能。';
@@ -25,21 +25,12 @@ describe('voxcpm-clone through a real Node-RED runtime', function () {
   let url = '';
   let tmp = '';
 
-  before(async () => {
-    url = await sim.start();
-  });
-  after(async () => {
-    await sim.stop();
-  });
-  beforeEach((done) => {
-    sim.reset();
+  useSimulator(sim, (u) => (url = u));
+  beforeEach(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'voxcpm-clone-'));
-    helper.startServer(done);
   });
-  afterEach(async () => {
-    await helper.unload();
+  afterEach(() => {
     fs.rmSync(tmp, { recursive: true, force: true });
-    await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
   });
 
   it('mode 3: text + prompt + audio from a Buffer in msg.audio, sent as base64 byte for byte', async () => {

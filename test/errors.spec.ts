@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { SimFault } from '../tools/simulator';
 import { VoxCpmSimulator } from '../tools/simulator';
-import { calls, codeOf, expectCaught, expectSent, helper, loadFlow, type ErrorMessage } from './support/runtime';
+import { calls, codeOf, expectCaught, expectSent, helper, loadFlow, useSimulator, type ErrorMessage } from './support/runtime';
 
 /** A port nothing listens on: bound, then closed. */
 async function closedPort(): Promise<number> {
@@ -25,20 +25,7 @@ describe('voxcpm-tts errors reach a Catch node with a code, and the node keeps w
   const sim = new VoxCpmSimulator({ voice: 'tone' });
   let url = '';
 
-  before(async () => {
-    url = await sim.start();
-  });
-  after(async () => {
-    await sim.stop();
-  });
-  beforeEach((done) => {
-    sim.reset();
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
-  });
+  useSimulator(sim, (u) => (url = u));
 
   const textCases: Array<[string, unknown]> = [
     ['an empty string', ''],

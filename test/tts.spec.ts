@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { VoxCpmSimulator, WAV_SHAPES } from '../tools/simulator';
-import { calls, codeOf, expectCaught, expectSent, helper, IDS, loadFlow, run, warnings } from './support/runtime';
+import { calls, codeOf, expectCaught, expectSent, helper, IDS, loadFlow, run, useSimulator, warnings } from './support/runtime';
 
 /** The bodies the simulator received, parsed. */
 function bodies(sim: VoxCpmSimulator): Array<Record<string, unknown>> {
@@ -11,20 +11,7 @@ describe('voxcpm-tts through a real Node-RED runtime', function () {
   const sim = new VoxCpmSimulator({ voice: 'tone' });
   let url = '';
 
-  before(async () => {
-    url = await sim.start();
-  });
-  after(async () => {
-    await sim.stop();
-  });
-  beforeEach((done) => {
-    sim.reset();
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
-  });
+  useSimulator(sim, (u) => (url = u));
 
   it('loads with its config node and shows no status until it works', async () => {
     const node = await loadFlow({ type: 'voxcpm-tts', url });

@@ -178,3 +178,21 @@ export function warnings(node: Node): string[] {
 export function calls(sim: { requests: Array<{ body: unknown; path: string; headers: Record<string, unknown> }> }) {
   return sim.requests.filter((r) => !(typeof r.body === 'object' && r.body !== null && (r.body as { text?: unknown }).text === ''));
 }
+
+/**
+ * The hooks every flow spec needs: the simulator for the whole file (its URL
+ * handed to `started`), reset before each test, and a fresh helper server,
+ * unloaded after each test.
+ */
+export function useSimulator(sim: { start(): Promise<string>; stop(): Promise<void>; reset(): void }, started: (url: string) => void): void {
+  before(async () => started(await sim.start()));
+  after(() => sim.stop());
+  beforeEach((done) => {
+    sim.reset();
+    helper.startServer(done);
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
+  });
+}
