@@ -267,13 +267,15 @@ async function main(): Promise<void> {
     ...rows.map((r) => `| ${r.figure} | ${r.value} | ${r.target} | ${r.met === undefined ? '–' : r.met ? '✔' : '✘'} |`),
   ].join('\n');
   console.log(table);
-  const readme = path.join(ROOT, 'README.md');
-  const text = fs.readFileSync(readme, 'utf8');
   const start = '<!-- bench:start -->';
   const end = '<!-- bench:end -->';
-  if (text.includes(start) && text.includes(end)) {
-    fs.writeFileSync(readme, text.replace(new RegExp(`${start}[\\s\\S]*?${end}`), `${start}\n${table}\n${end}`));
-    console.log('\n(written into README.md)');
+  for (const name of ['README.md', 'README.zh-CN.md']) {
+    const readme = path.join(ROOT, name);
+    const text = fs.existsSync(readme) ? fs.readFileSync(readme, 'utf8') : '';
+    if (text.includes(start) && text.includes(end)) {
+      fs.writeFileSync(readme, text.replace(new RegExp(`${start}[\\s\\S]*?${end}`), `${start}\n${table}\n${end}`));
+      console.log(`(written into ${name})`);
+    }
   }
   const missed = rows.filter((r) => r.met === false).length;
   console.log(`bench: ${rows.filter((r) => r.met === true).length} targets met, ${missed} missed`);
