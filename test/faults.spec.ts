@@ -23,7 +23,7 @@ import {
   texts,
   waitFor,
 } from './support/faults';
-import { calls, expectCaught, expectSent, helper, IDS, loadFlow, run, type TestMessage } from './support/runtime';
+import { calls, codeOf, expectCaught, expectSent, helper, IDS, loadFlow, run, type TestMessage } from './support/runtime';
 
 /** The config node's service (queue and servers' health), as the flow nodes see it. */
 function service(): VoxcpmService {
@@ -521,7 +521,7 @@ describe('faults, queueing and several servers, through a real Node-RED runtime'
       it(`${name}: VOXCPM_INPUT_INVALID before any request`, async () => {
         await loadFlow({ type: 'voxcpm-tts', url });
         const err = await expectCaught(msg);
-        assert.equal(err.error.code, 'VOXCPM_INPUT_INVALID', err.error.message);
+        assert.equal(codeOf(err), 'VOXCPM_INPUT_INVALID', err.error.message);
         assert.match(err.error.message, /msg\.(priority|timeout)/);
         assert.equal(calls(sim).length, 0);
         await stillWorks();

@@ -265,7 +265,7 @@ describe('voxcpm-server: reaching the server safely (credentials, TLS, proxies)'
       assertNoSecret(outcome.msg, [TOKEN], 'outcome');
       if (outcome.kind === 'caught') {
         const e = outcome.msg.error;
-        assert.equal(e.code, 'VOXCPM_CONFIG', `${e.code}: ${e.message}`);
+        assert.equal(codeOf(outcome.msg), 'VOXCPM_CONFIG', e.message);
         assert.match(e.message, /token/i);
       } else {
         assert.equal(calls(sim)[0].headers.authorization, `Bearer ${TOKEN}`);
@@ -509,7 +509,7 @@ describe('voxcpm-server: reaching the server safely (credentials, TLS, proxies)'
         const [outcome] = await run([{ payload: 'odd proxy setting' }], { count: 1 });
         if (outcome.kind === 'caught') {
           const e = outcome.msg.error;
-          assert.equal(e.code, 'VOXCPM_CONFIG', e.message);
+          assert.equal(codeOf(outcome.msg), 'VOXCPM_CONFIG', e.message);
           assert.match(e.message, /proxy/i);
         } else {
           assert.ok(posts().length >= 1, 'read as http:// but not used');

@@ -12,7 +12,8 @@
  * --package-dir  the package Node-RED loads (default: the project root, after `npm run build:all`)
  * --screenshots  where the README's screenshots are written (default: docs/screenshots; `none`: not at all)
  * --artifacts    every screenshot, failure screenshots and Node-RED's log (default: a temp folder)
- * --chromium     the browser (default: $CHROMIUM_PATH, else chromium, chromium-browser or google-chrome on PATH)
+ * --chromium     the browser (default: $CHROMIUM_PATH, else chromium, chromium-browser or google-chrome on
+ *                PATH, else the one `npx playwright-core install chromium` downloads)
  *
  * Prints one line per check and `editor: N passed, M failed`; exits 1 on any failure.
  */
@@ -36,13 +37,16 @@ const PACKAGE_DIR = path.resolve(arg('package-dir') ?? ROOT);
 const SHOTS_ARG = arg('screenshots') ?? path.join(ROOT, 'docs', 'screenshots');
 const SHOTS_DIR = SHOTS_ARG === 'none' ? null : path.resolve(SHOTS_ARG);
 const ARTIFACTS = path.resolve(arg('artifacts') ?? fs.mkdtempSync(path.join(os.tmpdir(), 'voxcpm-editor-artifacts-')));
+fs.mkdirSync(ARTIFACTS, { recursive: true });
+/** en-US and zh-CN; any other locale is checked as English. */
 const LOCALES = (arg('locales') ?? 'en-US,zh-CN').split(',').map((l) => l.trim()).filter(Boolean);
 /** The whole run; everything is torn down when it is over, pass or fail. */
 const RUN_LIMIT_MS = 150_000;
 /** The README's pictures must stay small. */
 const MAX_SHOT_BYTES = 250 * 1024;
 
-function findChromium(): string {
+/** A browser on this machine; undefined: Playwright's own (`npx playwright-core install chromium`). */
+function findChromium(): string | undefined {
   const given = arg('chromium') ?? process.env.CHROMIUM_PATH;
   if (given) return given;
   for (const name of ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable']) {
@@ -53,7 +57,7 @@ function findChromium(): string {
       // not on PATH
     }
   }
-  throw new Error('no Chromium found: install chromium (or google-chrome), or pass --chromium PATH / CHROMIUM_PATH');
+  return undefined;
 }
 
 // ---------------------------------------------------------------- checks
@@ -122,11 +126,11 @@ function flows(url: string): FlowNode[] {
   const debug = { active: true, tosidebar: true, console: false, tostatus: false, complete: 'true', targetType: 'full', statusVal: '', statusType: 'auto' };
   return [
     { id: IDS.tab, type: 'tab', label: 'VoxCPM', disabled: false, info: '' },
-    { id: IDS.inject, type: 'inject', z: IDS.tab, name: '', props: [{ p: 'payload' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', payload: LAUNDRY, payloadType: 'str', x: 150, y: 100, wires: [[IDS.tts]] },
-    { id: IDS.tts, type: 'voxcpm-tts', z: IDS.tab, name: '', server: IDS.server, prompt: '', ...synth, x: 390, y: 100, wires: [[IDS.debug]] },
-    { id: IDS.debug, type: 'debug', z: IDS.tab, name: 'laundry audio', ...debug, x: 640, y: 100, wires: [] },
-    { id: IDS.injectClone, type: 'inject', z: IDS.tab, name: '', props: [{ p: 'payload' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', payload: CLONE_TEXT, payloadType: 'str', x: 190, y: 180, wires: [[IDS.clone]] },
-    { id: IDS.clone, type: 'voxcpm-clone', z: IDS.tab, name: '', server: IDS.server, prompt: '', ...synth, reference: REFERENCE, referenceText: TRANSCRIPT, x: 460, y: 180, wires: [[IDS.debugClone]] },
+    { id: IDS.inject, type: 'inject', z: IDS.tab, name: '', props: [{ p: 'payload' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', payload: LAUNDRY, payloadType: 'str', x: 140, y: 100, wires: [[IDS.tts]] },
+    { id: IDS.tts, type: 'voxcpm-tts', z: IDS.tab, name: '', server: IDS.server, prompt: '', ...synth, x: 400, y: 100, wires: [[IDS.debug]] },
+    { id: IDS.debug, type: 'debug', z: IDS.tab, name: 'laundry audio', ...debug, x: 630, y: 100, wires: [] },
+    { id: IDS.injectClone, type: 'inject', z: IDS.tab, name: '', props: [{ p: 'payload' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', payload: CLONE_TEXT, payloadType: 'str', x: 200, y: 180, wires: [[IDS.clone]] },
+    { id: IDS.clone, type: 'voxcpm-clone', z: IDS.tab, name: '', server: IDS.server, prompt: '', ...synth, reference: REFERENCE, referenceText: TRANSCRIPT, x: 470, y: 180, wires: [[IDS.debugClone]] },
     { id: IDS.debugClone, type: 'debug', z: IDS.tab, name: 'cloned speech', ...debug, x: 670, y: 180, wires: [] },
     {
       id: IDS.server, type: 'voxcpm-server', name: 'VoxCPM2 simulator', url, timeout: '60', concurrency: '1', queueLimit: '100', retries: '1',
@@ -335,15 +339,14 @@ async function runLocale(browser: Browser, url: string, sim: VoxCpmSimulator, lo
       await page.locator('#red-ui-workspace-chart').waitFor({ state: 'visible' });
       await page.locator(`[id="${IDS.tts}"]`).waitFor({ state: 'visible' });
       await page.locator('#red-ui-loading-progress').waitFor({ state: 'hidden' }).catch(() => undefined);
-      // Node-RED 4 asks once, after loading, whether to check for updates (settings without
-      // `telemetry`): answer "no" as a user would, so the dialog does not cover the editor.
-      const asked = await page
-        .locator('.red-ui-dialog-toolbar button')
-        .last()
-        .waitFor({ state: 'visible', timeout: 2500 })
-        .then(() => true, () => false);
-      if (asked) await page.locator('.red-ui-dialog-toolbar button').last().click();
-      await page.locator('.red-ui-shade').first().waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
+      // Node-RED 4 asks once, after loading, whether to check for updates, unless the choice is
+      // made (NODE_RED_DISABLE_TELEMETRY, set below; Node-RED 3 never asks). Should it ask anyway,
+      // answer "no" as a user would, so the dialog does not cover the editor.
+      if (await page.evaluate(() => (globalThis as any).RED.settings.telemetryEnabled === undefined && !!(globalThis as any).RED.settings.get)) {
+        const no = page.locator('.red-ui-dialog-toolbar button').last();
+        if (await no.waitFor({ state: 'visible', timeout: 3000 }).then(() => true, () => false)) await no.click();
+        await page.locator('.red-ui-shade').first().waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
+      }
       const language = await page.evaluate(() => (globalThis as any).navigator.language as string);
       assert(language === locale, `navigator.language is ${language}`);
       const deploy = (await page.locator('#red-ui-header-button-deploy').innerText()).trim();
@@ -431,14 +434,14 @@ async function runLocale(browser: Browser, url: string, sim: VoxCpmSimulator, lo
       });
       // The change that is deployed below: a name (and the preset's prompt) saved with Done.
       await check(`${tag}: tts dialog: rename and Done`, async () => {
-        await page.locator('#node-input-name').fill(zh ? '洗衣机提醒' : 'Laundry announcement');
+        await page.locator('#node-input-name').fill(zh ? '洗衣机提醒' : 'Laundry done');
         await closeTray(page, '#node-dialog-ok');
         const state = await page.evaluate((id) => {
           const RED = (globalThis as any).RED;
           const n = RED.nodes.node(id);
           return { name: n.name, prompt: n.prompt, dirty: RED.nodes.dirty(), valid: n.valid };
         }, IDS.tts);
-        assert(state.name === (zh ? '洗衣机提醒' : 'Laundry announcement') && state.prompt === PRESET_PROMPTS[preset], `saved ${JSON.stringify(state)}`);
+        assert(state.name === (zh ? '洗衣机提醒' : 'Laundry done') && state.prompt === PRESET_PROMPTS[preset], `saved ${JSON.stringify(state)}`);
         assert(state.dirty && state.valid, `dirty ${state.dirty}, valid ${state.valid}`);
       });
     }
@@ -584,7 +587,9 @@ async function main(): Promise<number> {
       sim = new VoxCpmSimulator({ voice: 'speech' });
       const simUrl = await sim.start(0);
       const executablePath = findChromium();
-      const [port] = await Promise.all([freePort()]);
+      const port = await freePort();
+      // No update check (and no dialog asking for it): the run stays offline and the same everywhere.
+      process.env.NODE_RED_DISABLE_TELEMETRY = 'true';
       [nodeRed, browser] = await Promise.all([
         launchNodeRed({ userDir, port, flows: flows(simUrl), packageDir: PACKAGE_DIR, quiet: true }),
         chromium.launch({
@@ -593,7 +598,7 @@ async function main(): Promise<number> {
           args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--mute-audio'],
         }),
       ]);
-      console.log(`# Node-RED ${nodeRed.url}, simulator ${simUrl}, ${browser.version()} (${executablePath}), artifacts ${ARTIFACTS}`);
+      console.log(`# Node-RED ${nodeRed.url}, simulator ${simUrl}, ${browser.version()} (${executablePath ?? "Playwright's own"}), artifacts ${ARTIFACTS}`);
       // Console messages the editor writes by itself that say nothing about this package: none so far.
       const consoleIgnored: RegExp[] = [];
       for (const locale of LOCALES) await runLocale(browser, nodeRed.url, sim, locale, consoleIgnored);

@@ -275,7 +275,7 @@ function numberField(value: unknown, name: string, ok: (n: number) => boolean): 
   if (value === undefined || value === null || value === '') return undefined;
   const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
   if (!Number.isFinite(n) || !ok(n)) {
-    const shown = typeof value === 'string' ? `"${value}"` : describeType(value);
+    const shown = typeof value === 'string' ? `"${value}"` : typeof value === 'number' ? String(value) : describeType(value);
     throw new VoxcpmError('VOXCPM_INPUT_INVALID', `${name} is ${shown}; it must be a ${name === 'msg.timeout' ? 'positive ' : ''}number`);
   }
   return n;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { Node } from 'node-red';
 import { VoxCpmSimulator } from '../../tools/simulator';
-import type { Outcome } from './runtime';
+import { codeOf, type Outcome } from './runtime';
 
 /** A fast simulator: a 0.3 s tone for every text. */
 export function fastSimulator(): VoxCpmSimulator {
@@ -73,12 +73,12 @@ export function tags(outcomes: Outcome[], key = 'n'): unknown[] {
 
 /** "sent" or "caught CODE", for assertion messages. */
 export function describeOutcome(o: Outcome): string {
-  return o.kind === 'sent' ? 'sent' : `caught ${String(o.msg.error.code)}: ${o.msg.error.message}`;
+  return o.kind === 'sent' ? 'sent' : `caught ${String(codeOf(o.msg))}: ${o.msg.error.message}`;
 }
 
 /** Each outcome's tag and kind, e.g. ["a:sent", "b:caught VOXCPM_QUEUE_FULL"], for readable failures. */
 export function summarize(outcomes: Outcome[], key = 'n'): string[] {
-  return outcomes.map((o) => `${String(o.msg[key])}:${o.kind === 'sent' ? 'sent' : `caught ${String(o.msg.error.code)}`}`);
+  return outcomes.map((o) => `${String(o.msg[key])}:${o.kind === 'sent' ? 'sent' : `caught ${String(codeOf(o.msg))}`}`);
 }
 
 /** Asserts that the outcome is audio (a RIFF WAV Buffer). */
@@ -93,7 +93,7 @@ export function assertAudio(o: Outcome | undefined, what: string): void {
 export function assertCaught(o: Outcome | undefined, code: string, what: string): void {
   assert.ok(o, `${what}: no outcome`);
   assert.equal(o.kind, 'caught', `${what}: expected ${code}, got audio`);
-  if (o.kind === 'caught') assert.equal(o.msg.error.code, code, `${what}: ${o.msg.error.message}`);
+  if (o.kind === 'caught') assert.equal(codeOf(o.msg), code, `${what}: ${o.msg.error.message}`);
 }
 
 /** The texts of the requests a simulator received (probes excluded by the caller with calls()). */
