@@ -33,10 +33,10 @@ export = function register(RED: NodeAPI): void {
     this.state = () => ({ ...this.service.state(), warmup });
 
     const ttlSeconds = def.urlTtl === undefined || def.urlTtl === '' ? DEFAULT_URL_TTL : Number(def.urlTtl);
+    this.publishes = ttlSeconds > 0;
     this.publish = (wav: Buffer) => {
-      if (!(ttlSeconds > 0)) return undefined;
-      // Its own copy: what flows downstream may be changed in place, what speakers fetch may not.
-      const token = audioStore.put(Buffer.from(wav), ttlSeconds * 1000);
+      if (!this.publishes) return undefined;
+      const token = audioStore.put(wav, ttlSeconds * 1000);
       return token ? audioUrl(RED, token, def.publicUrl) : undefined;
     };
 

@@ -217,11 +217,15 @@ export class AudioCache {
    * directory is back under its bound. Rejects only for a bad argument (a key that cannot be a
    * file name, a value that is not a RIFF/WAVE Buffer), never for a disk problem.
    */
-  async set(key: string, wav: Buffer): Promise<void> {
+  /**
+   * Keeps `wav` under `key`. The cache keeps its own copy, unless `owned` says
+   * the caller hands the buffer over and will never change it.
+   */
+  async set(key: string, wav: Buffer, options: { owned?: boolean } = {}): Promise<void> {
     checkKey(key);
     if (!Buffer.isBuffer(wav)) throw new TypeError('AudioCache.set: the value must be a Buffer');
     if (!looksLikeWav(wav)) throw new TypeError('AudioCache.set: the value is not a RIFF/WAVE file');
-    const own = Buffer.from(wav);
+    const own = options.owned ? wav : Buffer.from(wav);
     this.remember(key, own);
     if (this.dir === undefined) return;
     if (own.length + TRAILER_BYTES > this.maxDirBytes) return; // could only push everything else out

@@ -28,6 +28,11 @@ export interface SpokenAudio {
   cached: boolean;
   /** The server's JSON sample_rate when it disagreed with the header. */
   reportedSampleRate?: number;
+  /**
+   * A copy of `wav` that nothing will change, made when asked (`keep`) or for the
+   * cache: one copy serves the cache and msg.url, while `wav` flows on.
+   */
+  kept?: Buffer;
 }
 
 export interface Piece extends SpokenAudio {
@@ -38,6 +43,8 @@ export interface Piece extends SpokenAudio {
 export interface SpeakOptions extends RequestOptions {
   /** False: neither read nor write the cache for this message. */
   cache?: boolean;
+  /** Make `kept`, an unchanging copy of new audio (for msg.url). */
+  keep?: boolean;
   /** Called as pieces of a long text are done: (done, count). */
   onProgress?: (done: number, count: number) => void;
 }
@@ -60,9 +67,9 @@ export async function speak(service: VoxcpmService, body: TtsRequestBody, settin
   const results = await inOrder(service, body, texts, options, pieceCache, settings, (done) => options.onProgress?.(done, texts.length));
   const joined = results.length === 1 ? results[0].wav : joinWavs(results.map((r) => r.wav), settings.pause);
   const wav = finish(joined, settings);
-  if (cache) void cache.set(key, wav);
+  const kept = keep(wav, cache, key, options);
   const mismatch = results.find((r) => r.reportedSampleRate !== undefined && r.reportedSampleRate !== r.info.sampleRate);
-  return { wav, info: parseWav(wav), cached: false, reportedSampleRate: mismatch?.reportedSampleRate };
+  return { wav, info: parseWav(wav), cached: false, reportedSampleRate: mismatch?.reportedSampleRate, kept };
 }
 
 /**
@@ -88,9 +95,9 @@ export async function speakPieces(
     if (hit) return { wav: hit, info: parseWav(hit), cached: true };
     const r = await service.synthesize(pieceBody, { ...options, signal: ac.signal, admitted: index > 0 });
     const wav = finish(r.wav, settings);
-    if (cache) void cache.set(key, wav);
+    const kept = keep(wav, cache, key, options);
     const mismatch = r.reportedSampleRate !== undefined && r.reportedSampleRate !== r.info.sampleRate;
-    return { wav, info: parseWav(wav), cached: false, reportedSampleRate: mismatch ? r.reportedSampleRate : undefined };
+    return { wav, info: parseWav(wav), cached: false, reportedSampleRate: mismatch ? r.reportedSampleRate : undefined, kept };
   });
   // Handled here so that a later piece failing while an earlier one is awaited is never "unhandled".
   for (const p of pending) p.catch(() => undefined);
@@ -147,6 +154,14 @@ async function inOrder(
     await Promise.allSettled(calls);
     throw err;
   }
+}
+
+/** One unchanging copy of new audio, for the cache and (when asked) msg.url. */
+function keep(wav: Buffer, cache: AudioCache | undefined, key: string, options: SpeakOptions): Buffer | undefined {
+  if (!cache && !options.keep) return undefined;
+  const kept = Buffer.from(wav);
+  if (cache) void cache.set(key, kept, { owned: true });
+  return kept;
 }
 
 function finish(wav: Buffer, settings: AudioSettings): Buffer {

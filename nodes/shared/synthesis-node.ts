@@ -156,7 +156,8 @@ export function runSynthesisNode(RED: NodeAPI, node: Node, def: FlowNodeDef, bui
       contentType: 'audio/wav',
       cached: audio.cached,
     });
-    const url = server?.publish(audio.wav);
+    // What flows on may be changed in place downstream; speakers get an unchanging copy.
+    const url = server?.publishes ? server.publish(audio.kept ?? Buffer.from(audio.wav)) : undefined;
     if (url) Object.assign(msg, { url });
     if (audio.reportedSampleRate !== undefined) {
       warnOnce(
@@ -191,6 +192,7 @@ export function runSynthesisNode(RED: NodeAPI, node: Node, def: FlowNodeDef, bui
       timeoutMs: timeout === undefined ? undefined : timeout * 1000,
       signal,
       cache: msg.cache !== false,
+      keep: server.publishes,
       onProgress: (done: number, count: number) => {
         progress = count > 1 && done < count ? { done, count } : undefined;
         updateStatus();

@@ -24,7 +24,12 @@ export interface ServerNode extends Node<ServerCredentials> {
   register(user: ServerUser): void;
   deregister(user: ServerUser): void;
   state(): ServerState;
-  /** Serves a result over HTTP for a while; its URL (msg.url), or undefined when that is off. */
+  /** Whether results are served at msg.url. */
+  publishes: boolean;
+  /**
+   * Serves a result over HTTP for a while; its URL (msg.url), or undefined when
+   * that is off. `wav` must be a copy nothing will change.
+   */
   publish(wav: Buffer): string | undefined;
 }
 
