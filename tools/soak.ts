@@ -2,7 +2,8 @@
  * `npm run soak`: 10,000 messages through a real Node-RED process (voxcpm-tts,
  * its Catch node) against the simulator, with faults mixed in. Prints messages
  * in and out, outcomes by code, duplicates and lost messages (both must be 0),
- * and Node-RED's RSS at the start, middle and end (must stay flat).
+ * and Node-RED's RSS at the start, middle and end (must stay flat). Every text is
+ * new, so every message goes to the server (a repeated one would come from the cache).
  *
  *   node dist/tools/soak.js [--messages 10000] [--port 1897]
  */
@@ -161,7 +162,7 @@ async function main(): Promise<void> {
       }
       const batch = [];
       for (let i = 0; i < BATCH && seq < TOTAL; i++, seq++) {
-        batch.push({ seq, text: `Message ${seq % 200}: the washing machine is done.`, priority: seq % 10 === 0 ? 5 : 0 });
+        batch.push({ seq, text: `Message ${seq}: the washing machine is done.`, priority: seq % 10 === 0 ? 5 : 0 });
       }
       const res = await fetch(`${nodeRed.url}/soak/send`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(batch) });
       if (!res.ok) throw new Error(`send: HTTP ${res.status}`);
