@@ -20,7 +20,7 @@ import request from 'supertest';
 import { encodeWav, VoxCpmSimulator } from '../tools/simulator';
 import { tone } from '../tools/speech';
 import { freePort } from './support/faults';
-import { buildFlow, calls, helper, IDS, NODE_MODULES, NODES_DIR, serverKnown, type FlowOptions } from './support/runtime';
+import { buildFlow, calls, helper, IDS, NODE_MODULES, NODES_DIR, serverKnown, unhandledDuring, type FlowOptions } from './support/runtime';
 
 /** voxcpm-server.js and routes.js loaded afresh: their routes go onto the admin app of the next load. */
 function freshModules(): NodeInitializer[] {
@@ -49,22 +49,6 @@ function binary(res: SuperagentResponse, cb: (err: Error | null, body: Buffer) =
   stream.on('end', () => cb(null, Buffer.concat(chunks)));
 }
 
-/** Collects unhandled promise rejections for the duration of `fn` (mocha's own listener is set aside meanwhile). */
-async function unhandledDuring(fn: () => Promise<void>): Promise<unknown[]> {
-  const others = process.listeners('unhandledRejection');
-  process.removeAllListeners('unhandledRejection');
-  const seen: unknown[] = [];
-  const listener = (reason: unknown) => seen.push(reason);
-  process.on('unhandledRejection', listener);
-  try {
-    await fn();
-    await new Promise((r) => setTimeout(r, 50));
-  } finally {
-    process.removeListener('unhandledRejection', listener);
-    for (const l of others) process.on('unhandledRejection', l as (...args: unknown[]) => void);
-  }
-  return seen;
-}
 
 const SECRET = 'stored-secret-token-1234';
 const NEW_SECRET = 'brand-new-token-5678';

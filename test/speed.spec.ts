@@ -30,6 +30,7 @@ import {
   NODE_MODULES,
   NODES_DIR,
   serverKnown,
+  unhandledDuring,
   type ErrorMessage,
   type FlowItem,
   type FlowOptions,
@@ -175,22 +176,6 @@ function freshModules(): { modules: NodeInitializer[]; red: () => { httpNode: ht
   };
 }
 
-/** Collects unhandled promise rejections for the duration of `fn` (mocha's own listener is set aside meanwhile). */
-async function unhandledDuring(fn: () => Promise<void>): Promise<unknown[]> {
-  const others = process.listeners('unhandledRejection');
-  process.removeAllListeners('unhandledRejection');
-  const seen: unknown[] = [];
-  const listener = (reason: unknown) => seen.push(reason);
-  process.on('unhandledRejection', listener);
-  try {
-    await fn();
-    await sleep(50);
-  } finally {
-    process.removeListener('unhandledRejection', listener);
-    for (const l of others) process.on('unhandledRejection', l as (...args: unknown[]) => void);
-  }
-  return seen;
-}
 
 describe('fast: cache, shared requests, long text, streaming, output formats (real Node-RED)', function () {
   this.timeout(20000);

@@ -196,3 +196,20 @@ export function useSimulator(sim: { start(): Promise<string>; stop(): Promise<vo
     await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
   });
 }
+
+/** Collects unhandled promise rejections for the duration of `fn` (mocha's own listener is set aside meanwhile). */
+export async function unhandledDuring(fn: () => Promise<void>): Promise<unknown[]> {
+  const others = process.listeners('unhandledRejection');
+  process.removeAllListeners('unhandledRejection');
+  const seen: unknown[] = [];
+  const listener = (reason: unknown) => seen.push(reason);
+  process.on('unhandledRejection', listener);
+  try {
+    await fn();
+    await new Promise((r) => setTimeout(r, 50));
+  } finally {
+    process.removeListener('unhandledRejection', listener);
+    for (const l of others) process.on('unhandledRejection', l as (...args: unknown[]) => void);
+  }
+  return seen;
+}
