@@ -89,10 +89,25 @@ function withAuth(proxy: string | undefined, auth: ServiceSettings['proxyAuth'])
   return url.toString();
 }
 
+let lastAudio = '';
+let lastDigest = '';
+
+/**
+ * The sha256 of a request's reference audio ('' for none). A message's pieces
+ * and keys all ask for the same multi-megabyte string: it is hashed once.
+ */
+export function audioDigest(audio: string): string {
+  if (!audio) return '';
+  if (audio !== lastAudio) {
+    lastDigest = createHash('sha256').update(audio).digest('hex');
+    lastAudio = audio;
+  }
+  return lastDigest;
+}
+
 /** What makes two requests the same call: the body, with the reference audio hashed. */
 function requestKey(body: TtsRequestBody): string {
-  const audio = body.audio ? createHash('sha256').update(body.audio).digest('hex') : '';
-  return JSON.stringify([body.text, body.prompt, audio, body.reference_text]);
+  return JSON.stringify([body.text, body.prompt, audioDigest(body.audio), body.reference_text]);
 }
 
 const positive = (n: number) => n > 0;

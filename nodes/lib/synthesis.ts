@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import { addLeadIn, joinWavs, resampleWav } from './audio';
 import { AudioCache } from './cache';
 import { splitText } from './chunk';
 import type { TtsRequestBody } from './client';
 import { abortError } from './errors';
-import type { RequestOptions, VoxcpmService } from './service';
+import { audioDigest, type RequestOptions, type VoxcpmService } from './service';
 import { parseWav, WavInfo } from './wav';
 
 /** How the audio of one message is made from the server's answers. */
@@ -173,7 +172,7 @@ function finish(wav: Buffer, settings: AudioSettings): Buffer {
 
 /** Everything that changes the audio: the servers, the request (reference hashed) and the output settings. */
 function cacheKey(service: VoxcpmService, body: TtsRequestBody, settings: AudioSettings, kind: 'whole' | 'piece' | 'raw'): string {
-  const audio = body.audio ? createHash('sha256').update(body.audio).digest('hex') : '';
+  const audio = audioDigest(body.audio);
   return AudioCache.key({
     kind,
     servers: service.endpoints,
