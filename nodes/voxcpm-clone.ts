@@ -10,7 +10,7 @@ export = function register(RED: NodeAPI): void {
     const settings = { referenceText: def.referenceText ?? '', reference: def.reference ?? '' };
     // Relative reference paths start in Node-RED's user directory, where flows live.
     const referenceFile = new ReferenceFile(RED.settings.userDir ?? process.cwd());
-    runSynthesisNode(RED, this, def, (input, prompt) => buildCloneRequest(input, { ...settings, prompt }, (file) => referenceFile.load(file)));
+    runSynthesisNode(RED, this, def, (input, common) => buildCloneRequest(input, { ...settings, ...common }, (file) => referenceFile.load(file)));
   }
   RED.nodes.registerType('voxcpm-clone', VoxcpmCloneNode);
 };

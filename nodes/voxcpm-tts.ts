@@ -6,7 +6,7 @@ import type { FlowNodeDef } from './shared/types';
 export = function register(RED: NodeAPI): void {
   function VoxcpmTtsNode(this: Node, def: FlowNodeDef): void {
     RED.nodes.createNode(this, def);
-    runSynthesisNode(RED, this, def, async (input, prompt) => buildTtsRequest(input, { prompt }));
+    runSynthesisNode(RED, this, def, async (input, common) => buildTtsRequest(input, common));
   }
   RED.nodes.registerType('voxcpm-tts', VoxcpmTtsNode);
 };

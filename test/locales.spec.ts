@@ -93,6 +93,7 @@ const DEFAULT_VALUES: Record<NodeType, Record<string, unknown>> = {
     queueLimit: 100,
     retries: 3,
     maxResponseMB: 100,
+    maxText: 20000,
     warmup: false,
     cache: true,
     cacheSize: 64,
@@ -926,6 +927,7 @@ describe('editor i18n, help and icons', function () {
         ['queueLimit', [1, '100', undefined], [0, 2.5, '', 'many'], 'queueLimitInvalid'],
         ['retries', [0, 3, '10', undefined], [-1, 1.5, '', 'x'], 'retriesInvalid'],
         ['maxResponseMB', [100, '0.5', undefined], [0, -1, '', 'x'], 'maxResponseInvalid'],
+        ['maxText', [1, '20000', undefined], [0, 2.5, -1, '', 'x'], 'maxTextInvalid'],
         ['cacheSize', [0, 64, '12.5', undefined], [-1, '', 'x'], 'cacheSizeInvalid'],
         ['urlTtl', [600, '30', undefined], [0, -5, '', 'x'], 'urlTtlInvalid'],
         ['publicUrl', ['', undefined, 'http://192.168.1.10:1880', 'https://ha.local/nodered/'], ['192.168.1.10:1880', 'ftp://x', 'http://u:p@h:1880', 'not a url'], 'publicUrlInvalid'],
@@ -1006,7 +1008,7 @@ describe('editor i18n, help and icons', function () {
   describe('editor dialogs (oneditprepare against a fake jQuery)', function () {
     const serverProps = {
       name: '', url: 'http://a:5022\nhttp://b:5022', timeout: 300, concurrency: 1, queueLimit: 100, retries: 3,
-      maxResponseMB: 100, warmup: false, cache: true, cacheSize: 64, cacheDir: '', urlTtl: 600, publicUrl: '',
+      maxResponseMB: 100, maxText: 20000, warmup: false, cache: true, cacheSize: 64, cacheDir: '', urlTtl: 600, publicUrl: '',
       authType: 'bearer', headerName: '', tls: 'tls1', proxy: 'http://proxy:3128',
     };
 

@@ -129,6 +129,61 @@ export function addLeadIn(wav: Buffer, ms: number): Buffer {
   return buildWav(shape, [makeSilence(shape, frames), source.data]);
 }
 
+/** The sample layout of a parsed WAV. */
+export function shapeOf(info: WavInfo): AudioShape {
+  return { format: info.format, bitDepth: info.bitDepth, sampleRate: info.sampleRate, channels: info.channels };
+}
+
+/** True when two layouts need no conversion between them. */
+export function sameShape(a: AudioShape, b: AudioShape): boolean {
+  return a.format === b.format && a.bitDepth === b.bitDepth && a.sampleRate === b.sampleRate && a.channels === b.channels;
+}
+
+/** Bytes of one sample frame (all channels). */
+export function blockAlign(shape: { channels: number; bitDepth: number }): number {
+  return (shape.channels * shape.bitDepth) / 8;
+}
+
+/** Bytes of the samples of `info` once converted to `target`, computed from the header alone. */
+export function convertedBytes(info: WavInfo, target: AudioShape): number {
+  return Math.ceil((info.frames * target.sampleRate) / info.sampleRate) * blockAlign(target);
+}
+
+/**
+ * The sample bytes of a WAV (header and chunks skipped) in the `target` layout:
+ * a view into `wav` when it already has that layout, else decoded, mixed,
+ * resampled and encoded (CPU work that grows with the length: run it off the
+ * event loop, see audio-thread.ts). Throws WavFormatError for a WAV it cannot
+ * read, RangeError past the 4 GB a WAV can hold.
+ */
+export function convertSamples(wav: Buffer, target: AudioShape): Buffer {
+  const source = read(wav);
+  if (!sameShape(source.info, target)) checkSize(convertedBytes(source.info, target));
+  return convert(source, target);
+}
+
+/** The 44-byte header of a plain WAV whose data chunk holds `dataLength` bytes (a pad byte follows odd data). */
+export function wavHeader(shape: AudioShape, dataLength: number): Buffer {
+  checkSize(dataLength);
+  const pad = dataLength % 2;
+  const align = blockAlign(shape);
+  const head = Buffer.alloc(44);
+  head.write('RIFF', 0, 'latin1');
+  head.writeUInt32LE(36 + dataLength + pad, 4);
+  head.write('WAVE', 8, 'latin1');
+  head.write('fmt ', 12, 'latin1');
+  head.writeUInt32LE(16, 16);
+  head.writeUInt16LE(shape.format === 'float' ? 3 : 1, 20);
+  head.writeUInt16LE(shape.channels, 22);
+  head.writeUInt32LE(shape.sampleRate, 24);
+  head.writeUInt32LE(shape.sampleRate * align, 28);
+  head.writeUInt16LE(align, 32);
+  head.writeUInt16LE(shape.bitDepth, 34);
+  head.write('data', 36, 'latin1');
+  head.writeUInt32LE(dataLength, 40);
+  return head;
+}
+
 /** The WAV as a Buffer (itself), as base64 text, or as a `data:audio/wav;base64,` URL. */
 export function encodeOutput(wav: Buffer, format: 'wav'): Buffer;
 export function encodeOutput(wav: Buffer, format: 'base64' | 'dataurl'): string;
@@ -153,49 +208,22 @@ function read(buf: unknown): Wav {
   return { info, data: buf.subarray(info.dataOffset, end) };
 }
 
-function shapeOf(info: WavInfo): AudioShape {
-  return { format: info.format, bitDepth: info.bitDepth, sampleRate: info.sampleRate, channels: info.channels };
-}
-
-function blockAlign(shape: { channels: number; bitDepth: number }): number {
-  return (shape.channels * shape.bitDepth) / 8;
-}
-
-function sameShape(a: AudioShape, b: AudioShape): boolean {
-  return a.format === b.format && a.bitDepth === b.bitDepth && a.sampleRate === b.sampleRate && a.channels === b.channels;
-}
-
 function checkSize(dataBytes: number): void {
   if (dataBytes > MAX_DATA_BYTES) {
     throw new RangeError(`the audio would take ${Math.ceil(dataBytes / 2 ** 20)} MB, more than a WAV file can hold (4 GB)`);
   }
 }
 
-/** Silence: zeros, except for 8-bit PCM, whose samples are unsigned around 128. */
-function makeSilence(shape: AudioShape, frames: number): Buffer {
+/** `frames` of silence: zeros, except for 8-bit PCM, whose samples are unsigned around 128. */
+export function makeSilence(shape: AudioShape, frames: number): Buffer {
   return Buffer.alloc(frames * blockAlign(shape), shape.format === 'pcm' && shape.bitDepth === 8 ? 0x80 : 0);
 }
 
 /** A plain WAV: RIFF, a 16-byte fmt chunk, the data (and its pad byte when odd). */
 function buildWav(shape: AudioShape, data: Buffer[]): Buffer {
   const dataLength = data.reduce((n, part) => n + part.length, 0);
-  checkSize(dataLength);
+  const head = wavHeader(shape, dataLength);
   const pad = dataLength % 2;
-  const align = blockAlign(shape);
-  const head = Buffer.alloc(44);
-  head.write('RIFF', 0, 'latin1');
-  head.writeUInt32LE(36 + dataLength + pad, 4);
-  head.write('WAVE', 8, 'latin1');
-  head.write('fmt ', 12, 'latin1');
-  head.writeUInt32LE(16, 16);
-  head.writeUInt16LE(shape.format === 'float' ? 3 : 1, 20);
-  head.writeUInt16LE(shape.channels, 22);
-  head.writeUInt32LE(shape.sampleRate, 24);
-  head.writeUInt32LE(shape.sampleRate * align, 28);
-  head.writeUInt16LE(align, 32);
-  head.writeUInt16LE(shape.bitDepth, 34);
-  head.write('data', 36, 'latin1');
-  head.writeUInt32LE(dataLength, 40);
   const chunks = pad ? [head, ...data, Buffer.alloc(1)] : [head, ...data];
   return Buffer.concat(chunks, 44 + dataLength + pad);
 }

@@ -30,10 +30,14 @@ export interface InputMessage {
 
 export interface TtsSettings {
   prompt: string;
+  /** Longer text, prompt or transcript is refused before any work (ServiceLimits.maxTextChars). */
+  maxTextChars?: number;
 }
 
 export interface CloneSettings {
   prompt: string;
+  /** Longer text, prompt or transcript is refused before any work, the reference file unread. */
+  maxTextChars?: number;
   referenceText: string;
   /** Path of the reference WAV on the Node-RED host, or "". */
   reference: string;
@@ -44,10 +48,52 @@ export type ReferenceLoader = (file: string) => Promise<Reference>;
 
 type Fields = Record<string, unknown>;
 
+/**
+ * Refuses a text, prompt or transcript longer than `maxChars` Unicode code
+ * points with VOXCPM_INPUT_INVALID naming the limit; cheap (no copy), so it
+ * runs before anything else.
+ */
+export function checkTextLimits(body: Pick<TtsRequestBody, 'text' | 'prompt' | 'reference_text'>, maxChars: number): void {
+  const fields: Array<[string, string]> = [
+    ['text', body.text],
+    ['prompt', body.prompt],
+    ['reference text', body.reference_text],
+  ];
+  for (const [name, value] of fields) {
+    const chars = codePoints(value, maxChars);
+    if (chars > maxChars) {
+      const shown = value.length > 2 * maxChars ? `over ${2 * maxChars}` : String(chars);
+      throw new VoxcpmError(
+        'VOXCPM_INPUT_INVALID',
+        `The ${name} is ${shown} characters long; the limit is ${maxChars} (the voxcpm-server's text limit). Split it into several messages, or raise the limit.`,
+      );
+    }
+  }
+}
+
+/** Code points in `text`, counting no further than a little past `max` (UTF-16 length is at most twice them). */
+function codePoints(text: string, max: number): number {
+  if (text.length <= max) return text.length;
+  if (text.length > 2 * max) return text.length; // more than max whatever the pairs
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // A high surrogate followed by a low one is one code point.
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+    n++;
+  }
+  return n;
+}
+
+
 export function buildTtsRequest(msg: InputMessage, settings: TtsSettings): BuiltRequest {
   const fields = payloadFields(msg);
   const text = readText(msg, fields);
   const prompt = pickString([field(fields, 'prompt'), fromMsg(msg.prompt, 'msg.prompt')]) ?? settings.prompt;
+  if (settings.maxTextChars !== undefined) checkTextLimits({ text, prompt, reference_text: '' }, settings.maxTextChars);
   const warnings: RequestWarning[] = [];
   const dropped = [field(fields, 'audio'), fromMsg(msg.audio, 'msg.audio'), field(fields, 'reference_text'), fromMsg(msg.referenceText, 'msg.referenceText')]
     .filter((f): f is Given => f !== undefined && !isEmpty(f.value))
@@ -67,6 +113,7 @@ export async function buildCloneRequest(msg: InputMessage, settings: CloneSettin
   let prompt = pickString([field(fields, 'prompt'), fromMsg(msg.prompt, 'msg.prompt')]) ?? settings.prompt;
   const referenceText =
     pickString([field(fields, 'reference_text'), fromMsg(msg.referenceText, 'msg.referenceText')]) ?? settings.referenceText;
+  if (settings.maxTextChars !== undefined) checkTextLimits({ text, prompt, reference_text: referenceText }, settings.maxTextChars);
   const warnings: RequestWarning[] = [];
 
   const given = field(fields, 'audio') ?? fromMsg(msg.audio, 'msg.audio');

@@ -19,6 +19,11 @@ export interface JobOptions {
    * count against the queue limit, which counts messages.
    */
   admitted?: boolean;
+  /**
+   * Place in arrival order, for the pieces of one message submitted over time:
+   * a `ticket()` plus a fraction below 1 per piece, so they keep their message's place.
+   */
+  order?: number;
 }
 
 export interface SchedulerOptions {
@@ -90,6 +95,11 @@ export class Scheduler extends EventEmitter {
     return this.running.size;
   }
 
+  /** A place in arrival order, taken when a message arrives (see JobOptions.order). */
+  ticket(): number {
+    return this.seq++;
+  }
+
   /** Queued and running jobs of one owner. */
   countOf(owner: string): { queued: number; running: number } {
     let running = 0;
@@ -110,7 +120,7 @@ export class Scheduler extends EventEmitter {
       const job: Job = {
         owner: options.owner,
         priority: Number.isFinite(options.priority) ? (options.priority as number) : 0,
-        seq: this.seq++,
+        seq: options.order ?? this.seq++,
         started: now,
         deadline: now + options.timeoutMs,
         attempt: attempt as Attempt<unknown>,

@@ -21,8 +21,10 @@ export interface ServiceSettings {
   queueLimit?: unknown;
   /** Further attempts after a fault that may pass (default 3). */
   retries?: unknown;
-  /** Larger answers are cut off, in MB (default 100). */
+  /** Larger answers are cut off, in MB (default 100); also the bound of one message's joined audio. */
   maxResponseMB?: unknown;
+  /** Longer texts are refused before any work, in characters (default 20,000). */
+  maxText?: unknown;
   /** Authorisation headers, from the credential store. */
   headers?: Record<string, string>;
   tls?: AgentOptions;
@@ -55,6 +57,20 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** A further piece of a message already in the queue (long text): not counted against the limit. */
   admitted?: boolean;
+  /** Queue position of a message's piece (see Scheduler.ticket): pieces keep their message's place. */
+  order?: number;
+  /** The sha256 of `body.audio`, when the caller already has it (see audioDigest). */
+  audioDigest?: string;
+}
+
+/** The bounds every message is checked against before and while it is worked on. */
+export interface ServiceLimits {
+  /** Characters (Unicode code points) of text, prompt or transcript in one message. */
+  maxTextChars: number;
+  /** Bytes of one server answer, and of one message's audio as it is built. */
+  maxAudioBytes: number;
+  /** Pieces of one long text in flight at once: enough to keep every server busy. */
+  window: number;
 }
 
 export interface ServiceState {
@@ -63,7 +79,13 @@ export interface ServiceState {
   servers: PoolSummary;
 }
 
-export const DEFAULTS = { timeout: 300, concurrency: 1, queueLimit: 100, retries: 3, maxResponseMB: 100, cacheSize: 64 } as const;
+export const DEFAULTS = { timeout: 300, concurrency: 1, queueLimit: 100, retries: 3, maxResponseMB: 100, maxText: 20000, cacheSize: 64 } as const;
+
+/** A server answer, and whether other callers got the same buffer. */
+export interface SharedResult extends SynthesisResult {
+  /** True when identical requests shared this call: the buffer is theirs too, never change it. */
+  shared: boolean;
+}
 
 /** One server call that several identical requests wait for. */
 interface SharedCall {
@@ -89,25 +111,18 @@ function withAuth(proxy: string | undefined, auth: ServiceSettings['proxyAuth'])
   return url.toString();
 }
 
-let lastAudio = '';
-let lastDigest = '';
-
 /**
- * The sha256 of a request's reference audio ('' for none). A message's pieces
- * and keys all ask for the same multi-megabyte string: it is hashed once.
+ * The sha256 (hex) of a request's reference audio, '' for none. Callers hash
+ * once per message and pass the digest on (RequestOptions.audioDigest): a
+ * reference is megabytes, and a long text has many pieces.
  */
 export function audioDigest(audio: string): string {
-  if (!audio) return '';
-  if (audio !== lastAudio) {
-    lastDigest = createHash('sha256').update(audio).digest('hex');
-    lastAudio = audio;
-  }
-  return lastDigest;
+  return audio ? createHash('sha256').update(audio).digest('hex') : '';
 }
 
 /** What makes two requests the same call: the body, with the reference audio hashed. */
-function requestKey(body: TtsRequestBody): string {
-  return JSON.stringify([body.text, body.prompt, audioDigest(body.audio), body.reference_text]);
+function requestKey(body: TtsRequestBody, digest?: string): string {
+  return JSON.stringify([body.text, body.prompt, digest ?? audioDigest(body.audio), body.reference_text]);
 }
 
 const positive = (n: number) => n > 0;
@@ -123,6 +138,11 @@ export class VoxcpmService extends EventEmitter {
   readonly configError?: VoxcpmError;
   readonly timeoutMs: number = DEFAULTS.timeout * 1000;
   readonly endpoints: string[] = [];
+  readonly limits: ServiceLimits = {
+    maxTextChars: DEFAULTS.maxText,
+    maxAudioBytes: DEFAULTS.maxResponseMB * 1024 * 1024,
+    window: 2,
+  };
   /** The audio cache, when it is on. */
   readonly cache?: AudioCache;
   private readonly pool?: ServerPool;
@@ -138,16 +158,23 @@ export class VoxcpmService extends EventEmitter {
       const queueLimit = numberSetting(settings.queueLimit, DEFAULTS.queueLimit, 'queue limit', wholeFrom(1), 'a whole number from 1');
       const retries = numberSetting(settings.retries, DEFAULTS.retries, 'number of retries', wholeFrom(0), 'a whole number from 0');
       const maxResponseMB = numberSetting(settings.maxResponseMB, DEFAULTS.maxResponseMB, 'response limit', positive, 'a positive number of MB');
+      const maxText = numberSetting(settings.maxText, DEFAULTS.maxText, 'text limit', wholeFrom(1), 'a whole number of characters from 1');
       const lines = typeof settings.url === 'string' ? settings.url.split(/\r?\n/).filter((l) => l.trim() !== '') : [];
       const endpoints = lines.length > 0 ? lines.map((l) => resolveEndpoint(l)) : [resolveEndpoint(settings.url)];
       this.endpoints = [...new Set(endpoints)];
+      // One piece more than the servers take at once, so that none waits between pieces.
+      this.limits = {
+        maxTextChars: maxText,
+        maxAudioBytes: Math.round(maxResponseMB * 1024 * 1024),
+        window: this.endpoints.length * concurrency + 1,
+      };
       const clients = this.endpoints.map(
         (endpoint) =>
           new VoxcpmClient({
             endpoint,
             timeoutMs: this.timeoutMs,
             headers: settings.headers,
-            maxResponseBytes: Math.round(maxResponseMB * 1024 * 1024),
+            maxResponseBytes: this.limits.maxAudioBytes,
             tls: settings.tls,
             proxy: withAuth(proxyFor(endpoint, settings.proxy, settings.env), settings.proxyAuth),
           }),
@@ -189,23 +216,28 @@ export class VoxcpmService extends EventEmitter {
     };
   }
 
+  /** A place in the queue for a message whose pieces are submitted over time (JobOptions.order). */
+  ticket(): number {
+    return this.scheduler?.ticket() ?? 0;
+  }
+
   countOf(owner: string): { queued: number; running: number } {
     return this.scheduler?.countOf(owner) ?? { queued: 0, running: 0 };
   }
 
   /**
    * One server call through the queue. Identical requests in flight at the same
-   * time share one call: the later ones wait for it and get their own copy of the
-   * audio. The call is aborted only when every caller has given up on it.
+   * time share one call and its one result: callers must treat `wav` as read-only
+   * (the synthesis pipeline always builds a new buffer for what flows on). The
+   * call is aborted only when every caller has given up on it.
    */
-  async synthesize(body: TtsRequestBody, options: RequestOptions): Promise<SynthesisResult> {
+  async synthesize(body: TtsRequestBody, options: RequestOptions): Promise<SharedResult> {
     const scheduler = this.scheduler;
     if (!scheduler) throw this.configError ?? new VoxcpmError('VOXCPM_CONFIG', 'The server is not configured');
     const signal = options.signal;
     if (signal?.aborted) throw abortError(signal);
-    const key = requestKey(body);
+    const key = requestKey(body, options.audioDigest);
     let call = this.calls.get(key);
-    const first = !call;
     if (!call) {
       const controller = new AbortController();
       const promise = scheduler.submit(
@@ -215,6 +247,7 @@ export class VoxcpmService extends EventEmitter {
           timeoutMs: options.timeoutMs ?? this.timeoutMs,
           signal: controller.signal,
           admitted: options.admitted,
+          order: options.order,
         },
         (client, s, timeoutMs) => client.synthesize(body, s, timeoutMs),
       );
@@ -228,7 +261,8 @@ export class VoxcpmService extends EventEmitter {
     }
     const shared = call;
     shared.waiters++;
-    return new Promise<SynthesisResult>((resolve, reject) => {
+    // Settled callers are forgotten at once: no listener outlives its call.
+    return new Promise<SharedResult>((resolve, reject) => {
       let done = false;
       const onAbort = () => {
         if (done) return;
@@ -242,8 +276,7 @@ export class VoxcpmService extends EventEmitter {
           if (done) return;
           done = true;
           signal?.removeEventListener('abort', onAbort);
-          // The first caller keeps the buffer; the others get copies, so no one sees another's changes.
-          resolve(first ? result : { ...result, wav: Buffer.from(result.wav) });
+          resolve({ ...result, shared: shared.waiters > 1 });
         },
         (err: unknown) => {
           if (done) return;

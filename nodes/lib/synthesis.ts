@@ -1,10 +1,11 @@
-import { addLeadIn, joinWavs, resampleWav } from './audio';
+import { blockAlign, convertedBytes, makeSilence, sameShape, shapeOf, wavHeader, type AudioShape } from './audio';
 import { AudioCache } from './cache';
-import { splitText } from './chunk';
 import type { TtsRequestBody } from './client';
-import { abortError } from './errors';
+import { abortError, VoxcpmError } from './errors';
+import { offload } from './offload';
+import { checkTextLimits } from './request';
 import { audioDigest, type RequestOptions, type VoxcpmService } from './service';
-import { parseWav, WavInfo } from './wav';
+import { parseWav, WavFormatError, WavInfo } from './wav';
 
 /** How the audio of one message is made from the server's answers. */
 export interface AudioSettings {
@@ -19,6 +20,22 @@ export interface AudioSettings {
 }
 
 export const AUDIO_DEFAULTS: AudioSettings = { maxChunk: 150, pause: 150, sampleRate: 0, leadIn: 0 };
+
+/**
+ * The message's own timer ends work that is not a server request (audio
+ * conversion) this long after its deadline: requests end at the deadline
+ * itself, each with its own, more precise error.
+ */
+const DEADLINE_GRACE_MS = 250;
+
+/** The final copy of a long result yields to the event loop after this many bytes. */
+const COPY_SLICE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Pieces that are ready at once (cache hits, shared answers) are handed on in
+ * a chain of promises that never lets I/O in: after this much time the chain yields.
+ */
+const SLICE_MS = 20;
 
 export interface SpokenAudio {
   wav: Buffer;
@@ -44,36 +61,112 @@ export interface SpeakOptions extends RequestOptions {
   cache?: boolean;
   /** Make `kept`, an unchanging copy of new audio (for msg.url). */
   keep?: boolean;
-  /** Called as pieces of a long text are done: (done, count). */
+  /** Called as pieces of a long text are done, in order: (done, count). */
   onProgress?: (done: number, count: number) => void;
+}
+
+/** A server answer (or cached one) as the pipeline holds it: never changed, maybe shared. */
+interface Raw {
+  wav: Buffer;
+  info: WavInfo;
+  /** Also held by someone else (another message, the cache): what flows on must be a copy. */
+  shared: boolean;
+  reportedSampleRate?: number;
 }
 
 /**
  * Speaks one request: from the cache when it can, else through the server's
- * queue, a long text in pieces (submitted together, so several servers share
- * them, and joined in order), then resampled and given its lead-in as asked.
+ * queue. A long text goes out in pieces through a window of
+ * `service.limits.window` requests (so several servers share them, and memory
+ * holds at most that many answers besides the output); pieces are converted to
+ * the output layout (resampled off the event loop) and joined in order, and the
+ * output is checked against `service.limits.maxAudioBytes` as it grows.
+ *
+ * Throws VoxcpmError: VOXCPM_INPUT_INVALID for a text over
+ * `limits.maxTextChars` (before any work) or audio over the limit, the codes
+ * of the server calls, VOXCPM_TIMEOUT at the message's deadline, the abort
+ * reason of `options.signal`.
  */
 export async function speak(service: VoxcpmService, body: TtsRequestBody, settings: AudioSettings, options: SpeakOptions): Promise<SpokenAudio> {
-  const cache = options.cache === false ? undefined : service.cache;
-  const key = cache ? cacheKey(service, body, settings, 'whole') : '';
-  const hit = cache ? await cache.get(key) : undefined;
-  if (hit) return { wav: hit, info: parseWav(hit), cached: true };
+  checkTextLimits(body, service.limits.maxTextChars);
+  const run = new MessageRun(service, body, options);
+  try {
+    const cache = options.cache === false ? undefined : service.cache;
+    const key = cache ? cacheKey(service, body, settings, 'whole', run.digest) : '';
+    const hit = cache ? await cache.get(key) : undefined;
+    if (hit) return { wav: hit, info: parseWav(hit), cached: true };
 
-  const texts = pieces(body.text, settings.maxChunk);
-  // The pieces of a long text are cached too (as the server sent them), so a text that
-  // shares sentences with an earlier one, or is said again after a failed piece, pays only once.
-  const pieceCache = texts.length > 1 ? cache : undefined;
-  const results = await inOrder(service, body, texts, options, pieceCache, settings, (done) => options.onProgress?.(done, texts.length));
-  const joined = results.length === 1 ? results[0].wav : joinWavs(results.map((r) => r.wav), settings.pause);
-  const wav = finish(joined, settings);
-  const kept = keep(wav, cache, key, options);
-  const mismatch = results.find((r) => r.reportedSampleRate !== undefined && r.reportedSampleRate !== r.info.sampleRate);
-  return { wav, info: parseWav(wav), cached: false, reportedSampleRate: mismatch?.reportedSampleRate, kept };
+    const texts = await pieces(body.text, settings.maxChunk, run.signal);
+    const count = texts.length;
+    // The pieces of a long text are cached too (as the server sent them), so a text that
+    // shares sentences with an earlier one, or is said again after a failed piece, pays only once.
+    const pieceCache = count > 1 ? cache : undefined;
+    let first: Raw | undefined;
+    const targetKnown = deferred<AudioShape>();
+    targetKnown.promise.catch(() => undefined); // piece 0 reports its own failure
+    // One conversion per distinct text: a sentence said twice shares its samples, no copy.
+    const samples = new Map<string, Promise<Buffer>>();
+    const pieceSamples = (index: number): Promise<Buffer> => {
+      const text = texts[index];
+      let p = samples.get(text);
+      if (!p) {
+        p = (async () => {
+          let raw: Raw;
+          try {
+            raw = await fetchRaw(service, run, { ...body, text }, index, count, pieceCache, settings);
+          } catch (err) {
+            if (index === 0) targetKnown.reject(err);
+            throw err;
+          }
+          if (index === 0) {
+            first = raw;
+            targetKnown.resolve(outputShape(raw.info, settings));
+          }
+          return toShape(raw, await targetKnown.promise, run);
+        })();
+        samples.set(text, p);
+      }
+      return p;
+    };
+
+    const parts: Buffer[] = [];
+    let bytes = 0;
+    const push = (part: Buffer) => {
+      parts.push(part);
+      bytes += part.length;
+    };
+    let target: AudioShape | undefined;
+    let gap: Buffer = Buffer.alloc(0);
+    await inWindow(count, service.limits.window, run, pieceSamples, (data, index) => {
+      if (!target) {
+        target = outputShape((first as Raw).info, settings);
+        gap = makeSilence(target, Math.round((target.sampleRate * Math.max(0, settings.pause || 0)) / 1000));
+        const leadIn = leadInFrames(target, settings.leadIn);
+        if (leadIn > 0) push(makeSilence(target, leadIn));
+      } else {
+        push(gap);
+      }
+      push(data);
+      if (bytes > run.maxAudioBytes) throw audioTooLarge(run.maxAudioBytes, index + 1, count);
+      options.onProgress?.(index + 1, count);
+    }, true);
+    const raw0 = first as Raw;
+    const mismatch = raw0.reportedSampleRate !== raw0.info.sampleRate ? raw0.reportedSampleRate : undefined;
+    // A lone piece that needed no change, and that no one else holds, flows on as it came.
+    const untouched = count === 1 && parts.length === 1 && !raw0.shared && parts[0].buffer === raw0.wav.buffer;
+    const wav = untouched ? raw0.wav : await assemble(target as AudioShape, parts, bytes, run.signal);
+    const kept = keep(wav, cache, key, options);
+    return { wav, info: parseWav(wav), cached: false, reportedSampleRate: mismatch, kept };
+  } finally {
+    run.end();
+  }
 }
 
 /**
  * Speaks a long text piece by piece for streaming: `onPiece` gets each piece
  * as soon as it and all before it are ready, so playback can start on the first.
+ * Pieces go out through the same window as `speak`; a piece is let go once
+ * `onPiece` has it. Resolves with the number of pieces; throws as `speak` does.
  */
 export async function speakPieces(
   service: VoxcpmService,
@@ -82,77 +175,246 @@ export async function speakPieces(
   options: SpeakOptions,
   onPiece: (piece: Piece) => void,
 ): Promise<number> {
-  const cache = options.cache === false ? undefined : service.cache;
-  const texts = pieces(body.text, settings.maxChunk);
-  const count = texts.length;
-  const ac = linkedController(options.signal);
-  // All pieces are asked for at once (in order, through the queue and the cache); they leave in order.
-  const pending = texts.map(async (text, index): Promise<SpokenAudio> => {
-    const pieceBody = { ...body, text };
-    const key = cache ? cacheKey(service, pieceBody, settings, 'piece') : '';
-    const hit = cache ? await cache.get(key) : undefined;
-    if (hit) return { wav: hit, info: parseWav(hit), cached: true };
-    const r = await service.synthesize(pieceBody, { ...options, signal: ac.signal, admitted: index > 0 });
-    const wav = finish(r.wav, settings);
-    const kept = keep(wav, cache, key, options);
-    const mismatch = r.reportedSampleRate !== undefined && r.reportedSampleRate !== r.info.sampleRate;
-    return { wav, info: parseWav(wav), cached: false, reportedSampleRate: mismatch ? r.reportedSampleRate : undefined, kept };
-  });
-  // Handled here so that a later piece failing while an earlier one is awaited is never "unhandled".
-  for (const p of pending) p.catch(() => undefined);
+  checkTextLimits(body, service.limits.maxTextChars);
+  const run = new MessageRun(service, body, options);
+  try {
+    const cache = options.cache === false ? undefined : service.cache;
+    const texts = await pieces(body.text, settings.maxChunk, run.signal);
+    const count = texts.length;
+    const finished = async (index: number): Promise<SpokenAudio> => {
+      const pieceBody = { ...body, text: texts[index] };
+      const key = cache ? cacheKey(service, pieceBody, settings, 'piece', run.digest) : '';
+      const hit = cache ? await cache.get(key) : undefined;
+      if (hit) return { wav: hit, info: parseWav(hit), cached: true };
+      const raw = await fetchRaw(service, run, pieceBody, index, count, undefined, settings);
+      const target = outputShape(raw.info, settings);
+      const data = await toShape(raw, target, run);
+      const leadIn = leadInFrames(target, settings.leadIn);
+      const untouched = leadIn === 0 && !raw.shared && data.buffer === raw.wav.buffer;
+      const parts = leadIn > 0 ? [makeSilence(target, leadIn), data] : [data];
+      const wav = untouched ? raw.wav : await assemble(target, parts, parts.reduce((n, b) => n + b.length, 0), run.signal);
+      const kept = keep(wav, cache, key, options);
+      const mismatch = raw.reportedSampleRate !== undefined && raw.reportedSampleRate !== raw.info.sampleRate;
+      return { wav, info: parseWav(wav), cached: false, reportedSampleRate: mismatch ? raw.reportedSampleRate : undefined, kept };
+    };
+    await inWindow(count, service.limits.window, run, finished, (piece, index) => {
+      options.onProgress?.(index + 1, count);
+      onPiece({ ...piece, index, count });
+    }, false);
+    return count;
+  } finally {
+    run.end();
+  }
+}
+
+/**
+ * What one message's work shares: its deadline and the timer that enforces it
+ * on work that is not a request, its abort signal (the caller's, linked), its
+ * place in the queue and the digest of its reference audio (hashed once).
+ */
+class MessageRun {
+  readonly digest: string;
+  readonly signal: AbortSignal;
+  /** Bytes of audio one message may build (the response limit). */
+  readonly maxAudioBytes: number;
+  private readonly controller = new AbortController();
+  private readonly deadline: number;
+  private readonly ticket: number;
+  private readonly timer: NodeJS.Timeout;
+  private readonly unlink: () => void;
+
+  constructor(
+    private readonly service: VoxcpmService,
+    body: TtsRequestBody,
+    private readonly options: SpeakOptions,
+  ) {
+    this.signal = this.controller.signal;
+    this.maxAudioBytes = service.limits.maxAudioBytes;
+    const timeoutMs = options.timeoutMs ?? service.timeoutMs;
+    this.deadline = Date.now() + timeoutMs;
+    this.ticket = service.ticket();
+    this.digest = options.audioDigest ?? audioDigest(body.audio);
+    const parent = options.signal;
+    const follow = () => this.controller.abort(abortError(parent));
+    if (parent?.aborted) follow();
+    else parent?.addEventListener('abort', follow, { once: true });
+    this.unlink = () => parent?.removeEventListener('abort', follow);
+    const seconds = Math.round(timeoutMs / 100) / 10;
+    this.timer = setTimeout(
+      () => this.controller.abort(new VoxcpmError('VOXCPM_TIMEOUT', `No audio within ${seconds} s (the message's timeout)`)),
+      Math.min(timeoutMs + DEADLINE_GRACE_MS, 2 ** 31 - 1),
+    );
+  }
+
+  /** The request options of piece `index` of `count`: the time left, its place in the queue. */
+  request(index: number, count: number): RequestOptions {
+    return {
+      owner: this.options.owner,
+      priority: this.options.priority,
+      timeoutMs: Math.max(1, this.deadline - Date.now()),
+      signal: this.signal,
+      // The queue limit counts messages: the first piece is checked, the others ride along.
+      admitted: index > 0,
+      order: this.ticket + index / count,
+      audioDigest: this.digest,
+    };
+  }
+
+  /** Ends whatever is still running for this message (after a failure). */
+  abort(): void {
+    if (!this.signal.aborted) this.controller.abort(abortError(this.options.signal));
+  }
+
+  /** Frees the timer and the listener on the caller's signal. */
+  end(): void {
+    clearTimeout(this.timer);
+    this.unlink();
+  }
+}
+
+/**
+ * Runs `start(i)` for i = 0…count-1 with at most `window` started and not yet
+ * used, and gives the results to `use` in order. A failure aborts the message
+ * (at once with `failFast`, else when its turn comes); it is thrown once
+ * nothing started is left running.
+ */
+async function inWindow<T>(
+  count: number,
+  window: number,
+  run: MessageRun,
+  start: (index: number) => Promise<T>,
+  use: (value: T, index: number) => void,
+  failFast: boolean,
+): Promise<void> {
+  const ahead: Array<Promise<T>> = [];
+  let next = 0;
+  let sliceStart = performance.now();
+  // Joined audio is lost with any piece: the first failure, wherever it is in the window,
+  // ends the message at once. Streamed pieces before a failure are still worth sending.
+  let failure: { error: unknown } | undefined;
+  const fail = (error: unknown) => {
+    if (failure) return;
+    failure = { error };
+    run.abort();
+  };
   try {
     for (let i = 0; i < count; i++) {
-      const piece = await pending[i];
-      options.onProgress?.(i + 1, count);
-      onPiece({ ...piece, index: i, count });
+      while (next < count && next < i + Math.max(1, window)) {
+        const p = start(next++);
+        // Handled here too, so that a later piece failing while an earlier one is awaited is never "unhandled".
+        p.catch(failFast ? fail : () => undefined);
+        ahead.push(p);
+      }
+      const value = await (ahead.shift() as Promise<T>);
+      if (run.signal.aborted) throw abortError(run.signal);
+      use(value, i);
+      if (performance.now() - sliceStart > SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
     }
-    return count;
   } catch (err) {
-    ac.abort(abortError(options.signal));
+    fail(err);
     // The pieces still out end with the abort: nothing is left running or unhandled.
-    await Promise.allSettled(pending);
+    await Promise.allSettled(ahead);
+    throw (failure as { error: unknown }).error;
+  }
+}
+
+/** One piece's answer: from the piece cache, or a server call (cached as it came, never copied). */
+async function fetchRaw(
+  service: VoxcpmService,
+  run: MessageRun,
+  body: TtsRequestBody,
+  index: number,
+  count: number,
+  cache: AudioCache | undefined,
+  settings: AudioSettings,
+): Promise<Raw> {
+  const key = cache ? cacheKey(service, body, settings, 'raw', run.digest) : '';
+  const hit = cache ? await cache.get(key) : undefined;
+  if (hit) return { wav: hit, info: parseWav(hit), shared: false };
+  const r = await service.synthesize(body, run.request(index, count));
+  // The answer is never changed in place, so the cache may hold this very buffer.
+  if (cache) void cache.set(key, r.wav, { owned: true });
+  return { wav: r.wav, info: r.info, reportedSampleRate: r.reportedSampleRate, shared: cache !== undefined || r.shared };
+}
+
+/**
+ * The samples of `raw` in `target`: a view when nothing changes, else converted
+ * in the audio thread (abortable), after checking the result's size from the header.
+ */
+async function toShape(raw: Raw, target: AudioShape, run: MessageRun): Promise<Buffer> {
+  const { info } = raw;
+  if (sameShape(shapeOf(info), target)) return raw.wav.subarray(info.dataOffset, info.dataOffset + info.frames * blockAlign(info));
+  const bytes = convertedBytes(info, target);
+  if (bytes > run.maxAudioBytes) {
+    throw new VoxcpmError(
+      'VOXCPM_INPUT_INVALID',
+      `Converting ${Math.round(info.duration)} s of ${info.sampleRate} Hz audio to ${target.sampleRate} Hz would take ${mb(bytes)}, more than the response limit of ${mb(run.maxAudioBytes)}`,
+    );
+  }
+  try {
+    return await offload.convert(raw.wav, target, run.signal);
+  } catch (err) {
+    if (err instanceof WavFormatError || err instanceof RangeError) {
+      throw new VoxcpmError('VOXCPM_BAD_RESPONSE', `The server's audio could not be converted: ${err.message}`);
+    }
     throw err;
   }
+}
+
+/** The layout of the output: the first piece's, at the asked rate. */
+function outputShape(info: WavInfo, settings: AudioSettings): AudioShape {
+  return { ...shapeOf(info), sampleRate: settings.sampleRate > 0 ? settings.sampleRate : info.sampleRate };
+}
+
+function leadInFrames(shape: AudioShape, ms: number): number {
+  return Number.isFinite(ms) && ms > 0 ? Math.round((shape.sampleRate * ms) / 1000) : 0;
+}
+
+/**
+ * One WAV from sample parts of `bytes` bytes in all: one allocation, filled in
+ * slices that yield to the event loop (a 100 MB copy would hold it ~150 ms).
+ */
+async function assemble(shape: AudioShape, parts: Buffer[], bytes: number, signal: AbortSignal): Promise<Buffer> {
+  const pad = bytes % 2;
+  const out = Buffer.allocUnsafe(44 + bytes + pad);
+  wavHeader(shape, bytes).copy(out, 0);
+  let at = 44;
+  let sinceYield = 0;
+  for (const part of parts) {
+    for (let from = 0; from < part.length; ) {
+      const n = Math.min(part.length - from, COPY_SLICE_BYTES - sinceYield);
+      part.copy(out, at, from, from + n);
+      at += n;
+      from += n;
+      sinceYield += n;
+      if (sinceYield >= COPY_SLICE_BYTES) {
+        sinceYield = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+        if (signal.aborted) throw abortError(signal);
+      }
+    }
+  }
+  if (pad) out[at] = 0;
+  return out;
+}
+
+function audioTooLarge(limit: number, done: number, count: number): VoxcpmError {
+  return new VoxcpmError(
+    'VOXCPM_INPUT_INVALID',
+    `The audio passed the response limit of ${mb(limit)} after ${done} of ${count} pieces: turn on streaming, shorten the text or raise the limit`,
+  );
+}
+
+function mb(bytes: number): string {
+  return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
 }
 
 /** The trimmed pieces of a text, each at most `maxChunk` characters. */
-function pieces(text: string, maxChunk: number): string[] {
-  return splitText(text, maxChunk)
-    .map((p) => p.trim())
-    .filter((p) => p !== '');
-}
-
-/** Server calls for every piece, submitted together; results in order. The first failure aborts the rest. */
-async function inOrder(
-  service: VoxcpmService,
-  body: TtsRequestBody,
-  texts: string[],
-  options: SpeakOptions,
-  cache: AudioCache | undefined,
-  settings: AudioSettings,
-  progress: (done: number) => void,
-): Promise<Array<Pick<SpokenAudio, 'wav' | 'info' | 'reportedSampleRate'>>> {
-  const ac = linkedController(options.signal);
-  let done = 0;
-  const one = async (text: string, index: number) => {
-    const pieceBody = { ...body, text };
-    const key = cache ? cacheKey(service, pieceBody, settings, 'raw') : '';
-    const hit = cache ? await cache.get(key) : undefined;
-    // The queue limit counts messages: the first piece is checked, the others ride along.
-    const request = { ...options, signal: ac.signal, admitted: index > 0 };
-    const r = hit ? { wav: hit, info: parseWav(hit) } : await service.synthesize(pieceBody, request);
-    if (cache && !hit) void cache.set(key, r.wav);
-    progress(++done);
-    return r;
-  };
-  const calls = texts.map(one);
-  try {
-    return await Promise.all(calls);
-  } catch (err) {
-    ac.abort(abortError(options.signal));
-    await Promise.allSettled(calls);
-    throw err;
-  }
+async function pieces(text: string, maxChunk: number, signal: AbortSignal): Promise<string[]> {
+  return (await offload.split(text, maxChunk, signal)).map((p) => p.trim()).filter((p) => p !== '');
 }
 
 /** One unchanging copy of new audio, for the cache and (when asked) msg.url. */
@@ -163,22 +425,14 @@ function keep(wav: Buffer, cache: AudioCache | undefined, key: string, options: 
   return kept;
 }
 
-function finish(wav: Buffer, settings: AudioSettings): Buffer {
-  let out = wav;
-  if (settings.sampleRate > 0) out = resampleWav(out, settings.sampleRate);
-  if (settings.leadIn > 0) out = addLeadIn(out, settings.leadIn);
-  return out;
-}
-
 /** Everything that changes the audio: the servers, the request (reference hashed) and the output settings. */
-function cacheKey(service: VoxcpmService, body: TtsRequestBody, settings: AudioSettings, kind: 'whole' | 'piece' | 'raw'): string {
-  const audio = audioDigest(body.audio);
+function cacheKey(service: VoxcpmService, body: TtsRequestBody, settings: AudioSettings, kind: 'whole' | 'piece' | 'raw', digest: string): string {
   return AudioCache.key({
     kind,
     servers: service.endpoints,
     text: body.text,
     prompt: body.prompt,
-    audio,
+    audio: digest,
     reference_text: body.reference_text,
     // A whole text depends on how it was cut and joined; a finished piece on the output
     // settings; a raw piece (as the server sent it) on nothing more.
@@ -189,10 +443,12 @@ function cacheKey(service: VoxcpmService, body: TtsRequestBody, settings: AudioS
   });
 }
 
-/** A controller that also aborts (with the same reason) when `parent` does. */
-function linkedController(parent?: AbortSignal): AbortController {
-  const ac = new AbortController();
-  if (parent?.aborted) ac.abort(parent.reason);
-  else parent?.addEventListener('abort', () => ac.abort(parent.reason), { once: true });
-  return ac;
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (err: unknown) => void } {
+  let resolve!: (value: T) => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }

@@ -18,6 +18,7 @@ export function serviceSettings(RED: NodeAPI, def: Partial<ServerNodeDef>, creds
     queueLimit: def.queueLimit,
     retries: def.retries,
     maxResponseMB: def.maxResponseMB,
+    maxText: def.maxText,
     proxy: def.proxy,
     cache: def.cache,
     cacheSize: def.cacheSize,

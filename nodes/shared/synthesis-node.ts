@@ -5,8 +5,14 @@ import type { BuiltRequest, InputMessage } from '../lib/request';
 import { AUDIO_DEFAULTS, AudioSettings, speak, speakPieces, SpokenAudio } from '../lib/synthesis';
 import type { FlowNodeDef, ServerNode, ServerState, ServerUser } from './types';
 
+/** What both builders take: the node's prompt for this message, and the server's text limit. */
+export interface CommonSettings {
+  prompt: string;
+  maxTextChars: number;
+}
+
 /** Turns one message's input into a request body; throws VoxcpmError on bad input. */
-export type RequestBuilder = (input: InputMessage, prompt: string) => Promise<BuiltRequest>;
+export type RequestBuilder = (input: InputMessage, common: CommonSettings) => Promise<BuiltRequest>;
 
 const OUTPUT_FORMATS: readonly OutputFormat[] = ['wav', 'base64', 'dataurl'];
 
@@ -183,7 +189,7 @@ export function runSynthesisNode(RED: NodeAPI, node: Node, def: FlowNodeDef, bui
       audio: msg.audio,
       referenceText: msg.referenceText,
     };
-    const request = await build(input, await nodePrompt(msg));
+    const request = await build(input, { prompt: await nodePrompt(msg), maxTextChars: server.service.limits.maxTextChars });
     for (const w of request.warnings) warnOnce(w.kind, w.message);
     const started = Date.now();
     const options = {
@@ -191,7 +197,7 @@ export function runSynthesisNode(RED: NodeAPI, node: Node, def: FlowNodeDef, bui
       priority,
       timeoutMs: timeout === undefined ? undefined : timeout * 1000,
       signal,
-      cache: msg.cache !== false,
+      cache: msg.cache !== false && msg.cache !== 'false',
       keep: server.publishes,
       onProgress: (done: number, count: number) => {
         progress = count > 1 && done < count ? { done, count } : undefined;

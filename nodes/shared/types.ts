@@ -41,6 +41,8 @@ export interface ServerNodeDef extends NodeDef {
   retries?: string | number;
   /** Answers larger than this many MB are cut off (default 100). */
   maxResponseMB?: string | number;
+  /** Texts longer than this many characters are refused before any work (default 20,000). */
+  maxText?: string | number;
   authType?: string;
   headerName?: string;
   /** The id of a tls-config node, for https. */

@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { AudioCache } from '../../nodes/lib/cache';
-import type { SynthesisResult, TtsRequestBody } from '../../nodes/lib/client';
+import type { TtsRequestBody } from '../../nodes/lib/client';
 import { abortError, VoxcpmError } from '../../nodes/lib/errors';
-import type { RequestOptions, VoxcpmService } from '../../nodes/lib/service';
+import type { RequestOptions, ServiceLimits, SharedResult, VoxcpmService } from '../../nodes/lib/service';
 import { AudioSettings, Piece, speak, speakPieces } from '../../nodes/lib/synthesis';
 import { parseWav } from '../../nodes/lib/wav';
 import { encodeWav } from '../../tools/simulator';
@@ -25,11 +25,16 @@ interface Behaviour {
 /** Records every call; answers each text after its delay, with a tone as long as the text. */
 class FakeService {
   readonly endpoints = ['http://fake:5022/api/tts'];
+  readonly timeoutMs = 300_000;
+  limits: ServiceLimits = { maxTextChars: 20_000, maxAudioBytes: 100 * 1024 * 1024, window: 8 };
   cache?: AudioCache;
+  ticket(): number {
+    return 0;
+  }
   readonly calls: Array<{ text: string; signal?: AbortSignal; settled: boolean }> = [];
   constructor(private readonly behaviour: (text: string) => Behaviour = () => ({})) {}
 
-  async synthesize(body: TtsRequestBody, options: RequestOptions): Promise<SynthesisResult> {
+  async synthesize(body: TtsRequestBody, options: RequestOptions): Promise<SharedResult> {
     const call = { text: body.text, signal: options.signal, settled: false };
     this.calls.push(call);
     const b = this.behaviour(body.text);
@@ -48,7 +53,7 @@ class FakeService {
       });
       if (b.fail) throw b.fail;
       const wav = encodeWav(tone(framesOf(body.text) / RATE, RATE), RATE, 'float32');
-      return { wav, info: parseWav(wav), elapsedMs: 0 };
+      return { wav, info: parseWav(wav), elapsedMs: 0, shared: false };
     } finally {
       call.settled = true;
     }

@@ -1,0 +1,144 @@
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { AudioShape } from './audio';
+import { splitText } from './chunk';
+import { abortError } from './errors';
+import type { OffloadJob, OffloadReply, OffloadRequest } from './offload-worker';
+import { WavFormatError } from './wav';
+
+/** A worker with nothing to do is ended after this long: it holds ~10 MB. */
+const IDLE_MS = 10_000;
+
+/** Texts shorter than this are split here: a round trip to the thread costs more (splitText: ~5 µs a character). */
+const SPLIT_HERE_CHARS = 2000;
+
+interface Task {
+  id: number;
+  job: OffloadJob;
+  transfer: ArrayBuffer[];
+  signal?: AbortSignal;
+  onAbort?: () => void;
+  resolve: (reply: OffloadReply) => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * Work whose CPU time grows with its input, run in one worker thread so that
+ * Node-RED's event loop never waits for it: sample conversion (wavefile's
+ * resampler takes ~2 s per minute of 48 kHz float) and splitting long text
+ * (Intl.Segmenter: ~100 ms for 20,000 characters). Jobs run one at a time, in
+ * order of arrival. An aborted job that waits is dropped; one that runs ends
+ * the worker (synchronous work cannot be stopped otherwise), and the next job
+ * starts a new one.
+ */
+export class OffloadThread {
+  private worker?: Worker;
+  private readonly waiting: Task[] = [];
+  private running?: Task;
+  private seq = 0;
+  private idleTimer?: NodeJS.Timeout;
+
+  /**
+   * The sample bytes of `wav` in the `target` layout (see convertSamples).
+   * Rejects with the signal's reason when aborted, with WavFormatError or
+   * RangeError as convertSamples throws them, and with an Error if the worker dies.
+   */
+  async convert(wav: Buffer, target: AudioShape, signal?: AbortSignal): Promise<Buffer> {
+    // The audio may be shared (a cached or shared answer): the thread gets a copy.
+    const copy = new Uint8Array(wav);
+    const reply = await this.submit({ op: 'convert', wav: copy, target }, [copy.buffer], signal);
+    const data = (reply as { data: Uint8Array }).data;
+    return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /** splitText(text, maxChunk), off the event loop for a long text. Rejects as `convert` does. */
+  async split(text: string, maxChunk: number, signal?: AbortSignal): Promise<string[]> {
+    if (text.length < SPLIT_HERE_CHARS) return splitText(text, maxChunk);
+    const reply = await this.submit({ op: 'split', text, maxChunk }, [], signal);
+    return (reply as { pieces: string[] }).pieces;
+  }
+
+  /** Ends the worker (jobs that arrive later start a new one). */
+  stop(): void {
+    const worker = this.worker;
+    this.worker = undefined;
+    clearTimeout(this.idleTimer);
+    void worker?.terminate();
+  }
+
+  private submit(job: OffloadJob, transfer: ArrayBuffer[], signal?: AbortSignal): Promise<OffloadReply> {
+    return new Promise<OffloadReply>((resolve, reject) => {
+      if (signal?.aborted) return reject(abortError(signal));
+      const task: Task = { id: ++this.seq, job, transfer, signal, resolve, reject };
+      task.onAbort = () => this.abort(task);
+      signal?.addEventListener('abort', task.onAbort, { once: true });
+      this.waiting.push(task);
+      this.next();
+    });
+  }
+
+  private next(): void {
+    if (this.running || this.waiting.length === 0) return;
+    const task = this.waiting.shift() as Task;
+    this.running = task;
+    clearTimeout(this.idleTimer);
+    const request: OffloadRequest = { ...task.job, id: task.id };
+    this.start().postMessage(request, task.transfer);
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(path.join(__dirname, 'offload-worker.js'));
+    worker.unref(); // never keeps Node-RED (or a test run) alive
+    worker.on('message', (reply: OffloadReply) => {
+      const task = this.running;
+      if (!task || task.id !== reply.id) return;
+      if ('error' in reply) this.finish(task, rebuild(reply.error));
+      else this.finish(task, undefined, reply);
+    });
+    const lost = (why: string) => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      if (this.running) this.finish(this.running, new Error(`The worker thread stopped: ${why}`));
+    };
+    worker.on('error', (err) => lost(err.message));
+    worker.on('exit', (code) => lost(`exit code ${code}`));
+    this.worker = worker;
+    return worker;
+  }
+
+  private abort(task: Task): void {
+    const i = this.waiting.indexOf(task);
+    if (i >= 0) {
+      this.waiting.splice(i, 1);
+      task.reject(abortError(task.signal));
+    } else if (this.running === task) {
+      this.stop();
+      this.finish(task, abortError(task.signal));
+    }
+  }
+
+  private finish(task: Task, err?: Error, reply?: OffloadReply): void {
+    if (task.onAbort) task.signal?.removeEventListener('abort', task.onAbort);
+    if (this.running === task) this.running = undefined;
+    if (err) task.reject(err);
+    else task.resolve(reply as OffloadReply);
+    this.next();
+    if (!this.running && this.worker) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = setTimeout(() => this.stop(), IDLE_MS).unref();
+    }
+  }
+}
+
+/** The error a job failed with in the worker, as the same kind of error here. */
+function rebuild(e: { name: string; message: string }): Error {
+  if (e.name === 'WavFormatError') return new WavFormatError(e.message);
+  if (e.name === 'RangeError') return new RangeError(e.message);
+  const err = new Error(e.message);
+  err.name = e.name;
+  return err;
+}
+
+/** The one worker thread of this process, shared by every node. */
+export const offload = new OffloadThread();
