@@ -27,6 +27,8 @@ const MAX_UPLOAD = 50 * 1024 * 1024;
 const STORED = '__PWRD__';
 const CREDENTIAL_KEYS = ['token', 'username', 'password', 'headerValue', 'proxyUsername', 'proxyPassword'] as const;
 type CredentialKey = (typeof CREDENTIAL_KEYS)[number];
+/** The password-type credentials, which Node-RED never hands to the editor. */
+const SECRET_KEYS: readonly CredentialKey[] = ['token', 'password', 'headerValue', 'proxyPassword'];
 /** These go to the proxy, the others to the TTS server. */
 const PROXY_KEYS: readonly CredentialKey[] = ['proxyUsername', 'proxyPassword'];
 /** Shorter values are not masked in error texts: masking them would garble every message. */
@@ -287,12 +289,15 @@ function same(a: unknown, b: unknown): boolean {
   return String(a ?? '').trim() === String(b ?? '').trim();
 }
 
-/** The credential values as they could show up in a text: plain, URL-encoded, and as a Basic header. */
+/**
+ * The secrets as they could show up in a text: plain, URL-encoded, and inside
+ * a Basic header. User names are not masked: the editor shows them in clear.
+ */
 function secretsOf(creds: ServerCredentials): string[] {
-  const values = CREDENTIAL_KEYS.map((k) => creds[k]).filter((v): v is string => typeof v === 'string' && v.trim().length >= MIN_MASKED);
+  const values = SECRET_KEYS.map((k) => creds[k]).filter((v): v is string => typeof v === 'string' && v.trim().length >= MIN_MASKED);
   const forms = values.flatMap((v) => [v, v.trim(), encodeURIComponent(v)]);
-  if (creds.username) forms.push(Buffer.from(`${creds.username}:${creds.password ?? ''}`).toString('base64'));
-  if (creds.proxyUsername) forms.push(Buffer.from(`${creds.proxyUsername}:${creds.proxyPassword ?? ''}`).toString('base64'));
+  if (creds.password) forms.push(Buffer.from(`${creds.username ?? ''}:${creds.password}`).toString('base64'));
+  if (creds.proxyPassword) forms.push(Buffer.from(`${creds.proxyUsername ?? ''}:${creds.proxyPassword}`).toString('base64'));
   return [...new Set(forms)].filter((f) => f.length >= MIN_MASKED).sort((a, b) => b.length - a.length);
 }
 
