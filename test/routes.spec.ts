@@ -152,11 +152,14 @@ describe('admin routes (Test connection, Preview, reference recordings)', functi
       const fresh = await helper.request().post('/voxcpm/test').send({ id: IDS.server, config: { url, authType: 'bearer' }, credentials: { token: NEW_SECRET } });
       assert.equal(fresh.status, 200);
       assert.equal(calls(sim).pop()?.headers.authorization, `Bearer ${NEW_SECRET}`);
+      // Another URL: the stored token is not sent there (it has to be typed again).
       const dead = await helper
         .request()
         .post('/voxcpm/test')
         .send({ id: IDS.server, config: { url: `http://127.0.0.1:${await freePort()}`, authType: 'bearer' }, credentials: { token: '__PWRD__' } });
-      assert.equal(dead.body.code, 'VOXCPM_UNREACHABLE');
+      assert.equal(dead.status, 400);
+      assert.equal(dead.body.code, 'VOXCPM_CONFIG');
+      assert.match(dead.body.message, /type it again/);
       for (const res of [stored, absent, fresh, dead]) {
         const text = JSON.stringify(res.body) + JSON.stringify(res.headers);
         assert.ok(!text.includes(SECRET) && !text.includes(NEW_SECRET), `a credential in ${text}`);
@@ -390,6 +393,7 @@ describe('admin routes (Test connection, Preview, reference recordings)', functi
         httpAdmin: app,
         httpNode: express(),
         nodes: { getNode: () => null, getCredentials: () => undefined },
+        log: { AUDIT: 98, audit: () => undefined },
       });
       fs.writeFileSync(path.join(userDir, 'ref.wav'), toneWav(6));
     });
