@@ -10,7 +10,7 @@ import { FileReadError, readRegularFile } from '../lib/files';
 import { referenceFromValue, REFERENCE_MAX_SECONDS, REFERENCE_MIN_SECONDS } from '../lib/reference';
 import { buildCloneRequest, buildTtsRequest } from '../lib/request';
 import { VoxcpmService } from '../lib/service';
-import { speak } from '../lib/synthesis';
+import { AUDIO_DEFAULTS, speak } from '../lib/synthesis';
 import { UrlStore, parseRange } from '../lib/url-store';
 import { parseWav, WavFormatError } from '../lib/wav';
 import { serviceSettings } from './server-settings';
@@ -102,15 +102,18 @@ export function registerRoutes(RED: NodeAPI): void {
       const node = body.node ?? {};
       const input = { payload: typeof body.text === 'string' ? body.text : '' };
       const prompt = typeof node.prompt === 'string' ? node.prompt : '';
+      // The same limits as a message: the server's text limit, the node's pieces.
+      const common = { prompt, maxTextChars: service.limits.maxTextChars };
       const request =
         node.type === 'voxcpm-clone'
           ? await buildCloneRequest(
               input,
-              { prompt, reference: String(node.reference ?? ''), referenceText: String(node.referenceText ?? '') },
+              { ...common, reference: String(node.reference ?? ''), referenceText: String(node.referenceText ?? '') },
               (file) => referenceFromPath(userDir, file, entry),
             )
-          : buildTtsRequest(input, { prompt });
-      return speak(service, request.body, PLAIN, { owner: 'preview', cache: false });
+          : buildTtsRequest(input, common);
+      const pieces = { ...PLAIN, maxChunk: setting(node.maxChunk, AUDIO_DEFAULTS.maxChunk), pause: setting(node.pause, AUDIO_DEFAULTS.pause) };
+      return speak(service, request.body, pieces, { owner: 'preview', cache: false });
     }).then(
       (audio) => {
         audit(req, entry);
@@ -164,8 +167,14 @@ export function registerRoutes(RED: NodeAPI): void {
   });
 }
 
-/** Test connection and Preview speak plainly: no splitting, no resampling. */
+/** Test connection speaks plainly (no splitting, no resampling); Preview splits as its node does. */
 const PLAIN = { maxChunk: 10_000, pause: 0, sampleRate: 0, leadIn: 0 };
+
+/** A number the editor sent, or the default when it sent none that is usable. */
+function setting(value: unknown, fallback: number): number {
+  const n = Number(value);
+  return value === undefined || value === '' || !Number.isFinite(n) || n < 0 ? fallback : n;
+}
 
 /** What an audit line says: what was done, to which server or file; never a credential. */
 interface AuditEntry {
@@ -190,6 +199,9 @@ interface PreviewNode {
   prompt?: unknown;
   reference?: unknown;
   referenceText?: unknown;
+  /** The node's piece size and pause, when the dialog sends them. */
+  maxChunk?: unknown;
+  pause?: unknown;
 }
 
 /** The deployed settings that decide where a stored credential may go. */
