@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AudioCache, AudioCacheError, CacheOptions } from '../../nodes/lib/cache';
+import { AudioCache, AudioCacheError, CACHE_SUBDIR, CacheOptions } from '../../nodes/lib/cache';
 import { parseWav } from '../../nodes/lib/wav';
 import { makeWav } from './wav-fixtures';
 
@@ -48,8 +48,11 @@ describe('lib/cache AudioCache', function () {
     return { cache, dir, errors };
   }
 
-  const fileOf = (dir: string, k: string): string => path.join(dir, `${k}.wav`);
-  const listDir = (dir: string): string[] => fs.readdirSync(dir).sort();
+  /** The cache's own subfolder of a configured directory, and its file names. */
+  const storeOf = (dir: string): string => path.join(dir, CACHE_SUBDIR);
+  const nameOf = (k: string): string => `voxcpm-${k}.wav`;
+  const fileOf = (dir: string, k: string): string => path.join(storeOf(dir), nameOf(k));
+  const listDir = (dir: string): string[] => fs.readdirSync(storeOf(dir)).sort();
 
   describe('key', () => {
     it('is a sha256 hex that ignores the order of object keys, at every depth', () => {
@@ -254,7 +257,7 @@ describe('lib/cache AudioCache', function () {
       const { cache, errors } = diskCache({ dir });
       const w = wavOf(30 * KB, 7);
       await cache.set(key('door'), w);
-      assert.deepEqual(listDir(dir), [`${key('door')}.wav`]);
+      assert.deepEqual(listDir(dir), [nameOf(key('door'))]);
       const file = fs.readFileSync(fileOf(dir, key('door')));
       assert.deepEqual(file.subarray(0, w.length), w, 'the file starts with the WAV bytes');
       assert.equal(parseWav(file).dataLength, parseWav(w).dataLength, 'the trailer is outside the RIFF data');
@@ -270,11 +273,13 @@ describe('lib/cache AudioCache', function () {
       assert.deepEqual(errors, []);
     });
 
-    describe('a corrupt file is a miss, and is deleted', () => {
-      const cases: [string, (file: Buffer, wav: Buffer) => Buffer][] = [
-        ['truncated in the middle', (file) => file.subarray(0, Math.floor(file.length / 2))],
-        ['random bytes of the same length', (file) => randomBytes(file.length)],
-        ['empty', () => Buffer.alloc(0)],
+    describe('a corrupt file is a miss; deleted only when it carries the cache trailer, else left in place', () => {
+      // `ours`: the file still ends with the cache's trailer (magic + a length that matches), so
+      // the cache can prove it wrote it and deletes it. Without that proof it is never touched.
+      const cases: [string, (file: Buffer, wav: Buffer) => Buffer, boolean][] = [
+        ['truncated in the middle', (file) => file.subarray(0, Math.floor(file.length / 2)), false],
+        ['random bytes of the same length', (file) => randomBytes(file.length), false],
+        ['empty', () => Buffer.alloc(0), false],
         [
           'a valid WAV header with the data cut short',
           (file) => {
@@ -282,6 +287,7 @@ describe('lib/cache AudioCache', function () {
             assert.equal(parseWav(cut).dataOffset, 44, 'fixture: the header must still parse');
             return cut;
           },
+          false,
         ],
         [
           'one byte flipped in the middle (same length, intact header and trailer)',
@@ -290,41 +296,59 @@ describe('lib/cache AudioCache', function () {
             bad[Math.floor(bad.length / 2)] ^= 0x01;
             return bad;
           },
+          true,
         ],
-        ['the plain WAV without the trailer', (_file, wav) => wav],
-        ['the last byte missing', (file) => file.subarray(0, file.length - 1)],
-        ['a byte appended', (file) => Buffer.concat([file, Buffer.from([0])])],
+        ['the plain WAV without the trailer', (_file, wav) => wav, false],
+        ['the last byte missing', (file) => file.subarray(0, file.length - 1), false],
+        ['a byte appended', (file) => Buffer.concat([file, Buffer.from([0])]), false],
       ];
-      for (const [name, corrupt] of cases) {
-        it(name, async () => {
+      for (const [name, corrupt, ours] of cases) {
+        it(`${name}: ${ours ? 'deleted' : 'left in place byte for byte'}`, async () => {
           const { cache, dir } = diskCache({ maxBytes: 0 });
           const w = wavOf(20 * KB, 9);
           await cache.set(key('k'), w);
           const file = fileOf(dir, key('k'));
-          fs.writeFileSync(file, corrupt(fs.readFileSync(file), w));
+          const bad = corrupt(fs.readFileSync(file), w);
+          fs.writeFileSync(file, bad);
 
           const errors: AudioCacheError[] = [];
           const restarted = new AudioCache({ maxBytes: 1024 * KB, dir, onError: (e) => errors.push(e) });
           assert.equal(await restarted.get(key('k')), undefined);
-          assert.equal(fs.existsSync(file), false, 'the corrupt file is deleted');
-          assert.equal(restarted.stats.misses, 1);
+          assert.equal(await restarted.get(key('k')), undefined, 'asked again');
+          if (ours) assert.equal(fs.existsSync(file), false, 'the corrupt file of the cache is deleted');
+          else assert.deepEqual(fs.readFileSync(file), bad, 'a file without the trailer is not the cache\'s: left alone');
+          assert.equal(restarted.stats.misses, 2);
           assert.equal(restarted.stats.diskBytes, 0);
           assert.equal(restarted.stats.entries, 0);
-          assert.equal(errors.length, 1);
+          assert.equal(errors.length, 1, 'reported once');
           assert.equal(errors[0].operation, 'corrupt');
+          assert.match(errors[0].message, ours ? /removed/ : /left in place/);
 
           // The same instance, whose index knew the file: also a miss.
           await cache.set(key('k'), w);
-          fs.writeFileSync(file, corrupt(fs.readFileSync(file), w));
-          assert.equal(await cache.get(key('k')), undefined);
-          assert.equal(fs.existsSync(file), false);
+          if (ours) {
+            fs.writeFileSync(file, corrupt(fs.readFileSync(file), w));
+            assert.equal(await cache.get(key('k')), undefined);
+            assert.equal(fs.existsSync(file), false);
+          } else {
+            // A set() does not replace a file the cache cannot prove it wrote.
+            assert.deepEqual(fs.readFileSync(file), bad);
+            assert.equal(await cache.get(key('k')), undefined);
+            assert.deepEqual(fs.readFileSync(file), bad);
+            // Once the user removes it, the name is the cache's again.
+            fs.rmSync(file);
+            await cache.set(key('k'), w);
+            assert.deepEqual(await cache.get(key('k')), w);
+            assert.equal(cache.stats.diskBytes, fs.statSync(file).size);
+            return;
+          }
           assert.equal(cache.stats.diskBytes, 0);
         });
       }
 
       it('a well-formed trailer around bytes that are not a WAV', async () => {
         const { cache, dir, errors } = diskCache();
-        fs.mkdirSync(dir, { recursive: true });
+        fs.mkdirSync(storeOf(dir), { recursive: true });
         fs.writeFileSync(fileOf(dir, key('k')), cacheFile(key('k'), Buffer.from('ID3 this is an mp3, not a wav')));
         // The forged format is right: the same bytes with a WAV inside are accepted.
         fs.writeFileSync(fileOf(dir, key('ok')), cacheFile(key('ok'), wavOf(KB, 1)));
@@ -335,15 +359,15 @@ describe('lib/cache AudioCache', function () {
         assert.match(errors[0].message, /not a WAV/);
       });
 
-      it('a trailer whose length field disagrees with the file', async () => {
+      it('a trailer whose length field disagrees with the file: no proof, left in place', async () => {
         const { cache, dir, errors } = diskCache();
-        fs.mkdirSync(dir, { recursive: true });
+        fs.mkdirSync(storeOf(dir), { recursive: true });
         const forged = cacheFile(key('k'), wavOf(KB, 1));
         forged.writeBigUInt64LE(BigInt(wavOf(KB, 1).length + 2), forged.length - TRAILER + 8);
         fs.writeFileSync(fileOf(dir, key('k')), forged);
         assert.equal(await cache.get(key('k')), undefined);
-        assert.equal(fs.existsSync(fileOf(dir, key('k'))), false);
-        assert.match(errors[0].message, /length/);
+        assert.deepEqual(fs.readFileSync(fileOf(dir, key('k'))), forged);
+        assert.match(errors[0].message, /without the cache trailer/);
       });
 
       it('a valid file of another key, copied under this key', async () => {
@@ -358,21 +382,21 @@ describe('lib/cache AudioCache', function () {
 
     it('removes stale temp files at startup, and leaves live writers and other files alone', async () => {
       const dir = path.join(tmp, 'cache');
-      fs.mkdirSync(dir);
+      fs.mkdirSync(storeOf(dir), { recursive: true });
       // A pid that surely belongs to no process any more: a child that has exited.
       const dead = spawnSync(process.execPath, ['-e', '']).pid;
       assert.ok(dead && dead !== process.pid);
-      const deadTmp = `${key('a')}.${dead}.0a1b2c.tmp`;
-      const oldTmp = `${key('b')}.${process.pid}.0d0e0f.tmp`;
-      const liveTmp = `${key('c')}.${process.pid}.abcdef.tmp`;
-      for (const name of [deadTmp, oldTmp, liveTmp, 'notes.txt']) fs.writeFileSync(path.join(dir, name), 'partial');
+      const deadTmp = `voxcpm-${key('a')}.${dead}.0a1b2c.tmp`;
+      const oldTmp = `voxcpm-${key('b')}.${process.pid}.0d0e0f.tmp`;
+      const liveTmp = `voxcpm-${key('c')}.${process.pid}.abcdef.tmp`;
+      for (const name of [deadTmp, oldTmp, liveTmp, 'notes.txt']) fs.writeFileSync(path.join(storeOf(dir), name), 'partial');
       const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
-      fs.utimesSync(path.join(dir, oldTmp), twoHoursAgo, twoHoursAgo);
+      fs.utimesSync(path.join(storeOf(dir), oldTmp), twoHoursAgo, twoHoursAgo);
       fs.writeFileSync(fileOf(dir, key('d')), cacheFile(key('d'), wavOf(KB, 2)));
 
       const { cache, errors } = diskCache({ dir });
       await cache.ready();
-      assert.deepEqual(listDir(dir), [`${key('d')}.wav`, liveTmp, 'notes.txt'].sort());
+      assert.deepEqual(listDir(dir), [nameOf(key('d')), liveTmp, 'notes.txt'].sort());
       assert.equal(cache.stats.diskBytes, fs.statSync(fileOf(dir, key('d'))).size, 'temp files and other files are not counted');
       assert.equal(cache.stats.entries, 1);
       assert.deepEqual(errors, []);
@@ -389,10 +413,10 @@ describe('lib/cache AudioCache', function () {
       assert.equal(cache.stats.diskBytes, 3 * fileSize);
       assert.ok(await cache.get(key('a')));
       await cache.set(key('d'), wavOf(size, 4));
-      assert.deepEqual(listDir(dir), [key('a'), key('c'), key('d')].map((k) => `${k}.wav`).sort());
+      assert.deepEqual(listDir(dir), [key('a'), key('c'), key('d')].map(nameOf).sort());
       assert.equal(cache.stats.diskBytes, 3 * fileSize);
       await cache.set(key('e'), wavOf(size, 5));
-      assert.deepEqual(listDir(dir), [key('a'), key('d'), key('e')].map((k) => `${k}.wav`).sort());
+      assert.deepEqual(listDir(dir), [key('a'), key('d'), key('e')].map(nameOf).sort());
       assert.deepEqual(errors, []);
     });
 
@@ -420,7 +444,7 @@ describe('lib/cache AudioCache', function () {
       assert.ok(await second.get(key('b'))); // now the most recent: a (30 min) is the oldest
       assert.ok(fs.statSync(fileOf(dir, key('b'))).mtimeMs > ago(1).getTime(), 'the disk hit touched the file');
       await second.set(key('d'), wavOf(10 * KB, 3));
-      assert.deepEqual(listDir(dir), [key('b'), key('c'), key('d')].map((k) => `${k}.wav`).sort());
+      assert.deepEqual(listDir(dir), [key('b'), key('c'), key('d')].map(nameOf).sort());
     });
 
     it('does not write an item larger than maxDirBytes, and does not evict the others for it', async () => {
@@ -428,7 +452,7 @@ describe('lib/cache AudioCache', function () {
       const { cache, dir } = diskCache({ maxBytes: 0, maxDirBytes: 3 * fileSize });
       await cache.set(key('a'), wavOf(10 * KB, 1));
       await cache.set(key('huge'), wavOf(4 * fileSize, 2));
-      assert.deepEqual(listDir(dir), [`${key('a')}.wav`]);
+      assert.deepEqual(listDir(dir), [nameOf(key('a'))]);
       assert.equal(await cache.get(key('huge')), undefined);
     });
 
@@ -465,7 +489,7 @@ describe('lib/cache AudioCache', function () {
       fs.mkdirSync(fileOf(dir, key('k')));
       fs.writeFileSync(path.join(fileOf(dir, key('k')), 'x'), 'x');
       await cache.set(key('k'), wavOf(KB));
-      assert.deepEqual(listDir(dir), [`${key('k')}.wav`]);
+      assert.deepEqual(listDir(dir), [nameOf(key('k'))]);
       assert.ok(fs.statSync(fileOf(dir, key('k'))).isDirectory());
       assert.equal(cache.stats.diskBytes, 0);
     });
@@ -487,7 +511,7 @@ describe('lib/cache AudioCache', function () {
       for (const got of await Promise.all(reads)) {
         assert.ok(got === undefined || got.equals(v1) || got.equals(v2), 'a torn value was served');
       }
-      assert.deepEqual(listDir(dir), [`${k}.wav`], 'exactly one file and no temp file');
+      assert.deepEqual(listDir(dir), [nameOf(k)], 'exactly one file and no temp file');
       const final = await cache.get(k);
       assert.ok(final && (final.equals(v1) || final.equals(v2)));
       assert.equal(cache.stats.diskBytes, fs.statSync(fileOf(dir, k)).size);
@@ -533,7 +557,7 @@ describe('lib/cache AudioCache', function () {
       assert.ok(seen.length > 0);
       for (const got of seen) assert.ok(got === undefined || got.equals(v1) || got.equals(v2), 'a torn value was served');
       assert.deepEqual(errors, [], 'no file was ever found corrupt');
-      assert.deepEqual(listDir(dir), [`${k}.wav`]);
+      assert.deepEqual(listDir(dir), [nameOf(k)]);
       const final = await make().get(k);
       assert.ok(final && (final.equals(v1) || final.equals(v2)));
     });
@@ -544,7 +568,7 @@ describe('lib/cache AudioCache', function () {
       const { cache, dir } = diskCache({ maxBytes: 100 * KB });
       await cache.set(key('a'), wavOf(10 * KB, 1));
       await cache.get(key('a'));
-      fs.writeFileSync(path.join(dir, 'notes.txt'), 'mine');
+      fs.writeFileSync(path.join(storeOf(dir), 'notes.txt'), 'mine');
       const pending = cache.set(key('b'), wavOf(200 * KB, 2));
       await cache.clear();
       await pending;
