@@ -307,7 +307,8 @@ export class AudioCache {
     await Promise.allSettled([...this.writes]);
     let names: string[];
     try {
-      names = await fsp.readdir(dir);
+      // Through a link put at the subfolder's place, nothing is listed or deleted.
+      names = (await this.isOwnDir(dir)) ? await fsp.readdir(dir) : [];
     } catch (err) {
       if (errnoCode(err) !== 'ENOENT') this.report(new AudioCacheError('scan', dir, `cannot list ${dir}: ${messageOf(err)}`, err));
       names = [];
@@ -353,6 +354,15 @@ export class AudioCache {
       const err: NodeJS.ErrnoException = new Error(`${dir} is ${kindOf(st)}, not a folder of the cache's own`);
       err.code = 'ENOTDIR';
       throw err;
+    }
+  }
+
+  /** Whether the subfolder is a real directory (not a link to one elsewhere); false when absent too. */
+  private async isOwnDir(dir: string): Promise<boolean> {
+    try {
+      return (await fsp.lstat(dir)).isDirectory();
+    } catch {
+      return false;
     }
   }
 
@@ -445,6 +455,10 @@ export class AudioCache {
     if (this.foreign.has(key)) return undefined;
     return this.withLock(key, async () => {
       const file = this.fileOf(dir, key);
+      if (!(await this.isOwnDir(dir))) {
+        this.forget(key);
+        return undefined;
+      }
       let bytes: Buffer;
       try {
         // Never through a link, never blocking on a FIFO, never more than a cache file can be.
@@ -632,7 +646,7 @@ export class AudioCache {
   private async removeOwned(dir: string, key: string): Promise<void> {
     const file = this.fileOf(dir, key);
     try {
-      const seen = await this.inspect(file);
+      const seen = (await this.isOwnDir(dir)) ? await this.inspect(file) : { state: 'absent' as const };
       if (seen.state === 'ours') await this.unlinkQuietly(file);
       else if (seen.state === 'foreign') this.markForeign(dir, key, seen.why);
     } catch (err) {

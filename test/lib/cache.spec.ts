@@ -495,6 +495,222 @@ describe('lib/cache AudioCache', function () {
     });
   });
 
+  describe('hardening: a folder of the user\'s own', () => {
+    /** A user's folder: wavs, other files, a subfolder, links. Returns every path (relative) → its bytes or link target. */
+    function userFolder(dir: string): Map<string, string | Buffer> {
+      fs.mkdirSync(path.join(dir, 'old'), { recursive: true });
+      const outside = path.join(tmp, 'outside.wav');
+      fs.writeFileSync(outside, wavOf(3 * KB, 42));
+      const files: [string, Buffer][] = [
+        ['Family-Greeting.wav', wavOf(20 * KB, 11)],
+        [`${key('a')}.wav`, wavOf(20 * KB, 12)], // a name the old cache layout would have taken as its own
+        [`voxcpm-${key('b')}.wav`, wavOf(20 * KB, 13)], // the cache's prefix, but outside its subfolder
+        ['notes.txt', Buffer.from('my notes')],
+        [`voxcpm-${key('c')}.1.abcdef.tmp`, Buffer.from('not a temp file of the cache')],
+        [path.join('old', 'Anna.wav'), cacheFile(key('d'), wavOf(5 * KB, 14))], // even with a valid trailer
+      ];
+      for (const [name, bytes] of files) fs.writeFileSync(path.join(dir, name), bytes);
+      fs.symlinkSync(outside, path.join(dir, 'link-to-outside.wav'));
+      fs.symlinkSync(outside, path.join(dir, `voxcpm-${key('e')}.wav`));
+      return snapshot(dir);
+    }
+
+    /** Every entry under `dir` except the cache's own subfolder: bytes of files, targets of links. */
+    function snapshot(dir: string): Map<string, string | Buffer> {
+      const out = new Map<string, string | Buffer>();
+      const walk = (rel: string): void => {
+        for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+          const name = path.join(rel, entry.name);
+          if (name === CACHE_SUBDIR) continue;
+          const full = path.join(dir, name);
+          if (entry.isSymbolicLink()) out.set(name, `-> ${fs.readlinkSync(full)}`);
+          else if (entry.isDirectory()) walk(name);
+          else out.set(name, fs.readFileSync(full));
+        }
+      };
+      walk('');
+      return out;
+    }
+
+    it('fills past its disk limit, clears, restarts: every user file stays byte for byte, and is never counted', async () => {
+      const dir = path.join(tmp, 'myvoices');
+      const before = userFolder(dir);
+      const outsideBefore = fs.readFileSync(path.join(tmp, 'outside.wav'));
+      const fileSize = wavOf(10 * KB).length + TRAILER;
+      const { cache, errors } = diskCache({ dir, maxBytes: 0, maxDirBytes: 3 * fileSize });
+      await cache.ready();
+      assert.equal(cache.stats.diskBytes, 0, 'the user\'s files are not counted');
+      for (let i = 0; i < 12; i++) await cache.set(key(`fill${i}`), wavOf(10 * KB, i));
+      assert.equal(cache.stats.diskBytes, 3 * fileSize);
+      assert.equal(listDir(dir).length, 3, 'the cache\'s own files live in its subfolder');
+      for (const name of listDir(dir)) assert.match(name, /^voxcpm-[0-9a-f]{64}\.wav$/);
+      // A restart scans (stale temps, sizes) and evicts again.
+      const restarted = new AudioCache({ maxBytes: 0, dir, maxDirBytes: 2 * fileSize });
+      await restarted.ready();
+      assert.equal(restarted.stats.diskBytes, 3 * fileSize);
+      await restarted.set(key('more'), wavOf(10 * KB, 99));
+      assert.equal(restarted.stats.diskBytes, 2 * fileSize);
+      // Keys that match user files' names are misses: user files are never read as cache entries.
+      for (const k of ['a', 'b', 'd', 'e']) assert.equal(await restarted.get(key(k)), undefined);
+      await restarted.clear();
+      await cache.clear();
+      assert.deepEqual(listDir(dir), []);
+      assert.deepEqual(snapshot(dir), before, 'every user file, folder and link is unchanged');
+      assert.deepEqual(fs.readFileSync(path.join(tmp, 'outside.wav')), outsideBefore, 'the link target too');
+      assert.deepEqual(errors, []);
+    });
+
+    it('a link at its subfolder\'s place is refused: nothing written or deleted through it', async () => {
+      const dir = path.join(tmp, 'myvoices');
+      const elsewhere = path.join(tmp, 'elsewhere');
+      fs.mkdirSync(elsewhere, { recursive: true });
+      fs.mkdirSync(dir);
+      fs.writeFileSync(path.join(elsewhere, nameOf(key('x'))), cacheFile(key('x'), wavOf(KB, 1)));
+      fs.symlinkSync(elsewhere, storeOf(dir));
+      const { cache, errors } = diskCache({ dir, maxDirBytes: 4 * KB });
+      await cache.ready();
+      await cache.set(key('y'), wavOf(KB, 2));
+      await cache.set(key('z'), wavOf(KB, 3));
+      await cache.clear();
+      assert.deepEqual(fs.readdirSync(elsewhere), [nameOf(key('x'))]);
+      assert.ok(errors.length >= 1 && errors.every((e) => e.code === 'ENOTDIR'), errors.map((e) => e.message).join('\n'));
+      assert.equal(errors.filter((e) => e.operation === 'write').length, 1, 'one write warning, not one per message');
+    });
+
+    it('a link, FIFO or directory at a cache file\'s name is never followed, read, replaced or deleted', async function () {
+      const { cache, dir, errors } = diskCache({ maxBytes: 0 });
+      await cache.ready();
+      const target = path.join(tmp, 'target.wav');
+      const targetBytes = cacheFile(key('link'), wavOf(KB, 5)); // even a valid cache file, if reached through a link
+      fs.writeFileSync(target, targetBytes);
+      const old = new Date(Date.now() - 3600 * 1000);
+      fs.utimesSync(target, old, old);
+      fs.symlinkSync(target, fileOf(dir, key('link')));
+      fs.symlinkSync('/dev/zero', fileOf(dir, key('zero')));
+      const fifo = spawnSync('mkfifo', [fileOf(dir, key('fifo'))]);
+      if (fifo.status !== 0) this.skip();
+      fs.mkdirSync(fileOf(dir, key('dir')));
+      const started = Date.now();
+      for (const k of ['link', 'zero', 'fifo', 'dir']) {
+        assert.equal(await cache.get(key(k)), undefined, k);
+        await cache.set(key(k), wavOf(KB, 6));
+        assert.equal(await cache.get(key(k)), undefined, `${k} after set`);
+      }
+      await cache.clear();
+      assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
+      assert.ok(fs.lstatSync(fileOf(dir, key('link'))).isSymbolicLink());
+      assert.ok(fs.lstatSync(fileOf(dir, key('zero'))).isSymbolicLink());
+      assert.ok(fs.lstatSync(fileOf(dir, key('fifo'))).isFIFO());
+      assert.ok(fs.lstatSync(fileOf(dir, key('dir'))).isDirectory());
+      assert.deepEqual(fs.readFileSync(target), targetBytes);
+      assert.ok(Math.abs(fs.statSync(target).mtimeMs - old.getTime()) < 2, 'the link target was not touched');
+      assert.equal(errors.length, 4, errors.map((e) => e.message).join('\n'));
+      for (const e of errors) assert.match(e.message, /symbolic link|FIFO|directory/);
+    });
+
+    it('a FIFO at a cache name found by the startup scan does not block it (answers within a second)', async function () {
+      const dir = path.join(tmp, 'cache');
+      fs.mkdirSync(storeOf(dir), { recursive: true });
+      if (spawnSync('mkfifo', [fileOf(dir, key('fifo'))]).status !== 0) this.skip();
+      const started = Date.now();
+      const { cache, errors } = diskCache({ dir });
+      await cache.ready();
+      assert.equal(await cache.get(key('fifo')), undefined);
+      assert.ok(Date.now() - started < 1000);
+      assert.equal(errors.length, 1);
+      assert.match(errors[0].message, /FIFO/);
+    });
+
+    it('a cache file larger than the entry bound is never read into memory', async () => {
+      const { cache, dir, errors } = diskCache({ maxBytes: 0, maxEntryBytes: 64 * KB });
+      await cache.ready();
+      // A sparse file far over the bound, with the cache's own trailer: refused from its size, then removed.
+      const file = fileOf(dir, key('big'));
+      fs.writeFileSync(file, '');
+      fs.truncateSync(file, 60 * 1024 * KB);
+      const started = Date.now();
+      assert.equal(await cache.get(key('big')), undefined);
+      assert.ok(Date.now() - started < 1000);
+      assert.ok(fs.existsSync(file), 'no trailer: left in place');
+      assert.match(errors[0].message, /without the cache trailer/);
+    });
+  });
+
+  describe('hardening: failed writes', () => {
+    /** A writev that writes only part of the bytes (what a full disk does), or fails with ENOSPC. */
+    function failingWrite(mode: { short?: boolean; enospc?: boolean }): {
+      writev: NonNullable<CacheOptions['writev']>;
+      calls: () => number;
+      heal: () => void;
+    } {
+      let calls = 0;
+      let healed = false;
+      const writev: NonNullable<CacheOptions['writev']> = async (handle, buffers) => {
+        calls++;
+        if (healed) return handle.writev(buffers);
+        if (mode.enospc) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        return handle.write(buffers[0], 0, Math.floor(buffers[0].length / 2));
+      };
+      return { writev, calls: () => calls, heal: () => { healed = true; } };
+    }
+
+    it('a short write is a failure: no file, no temp file, nothing counted', async () => {
+      const fake = failingWrite({ short: true });
+      const { cache, dir, errors } = diskCache({ maxBytes: 0, writev: fake.writev });
+      await cache.set(key('k'), wavOf(10 * KB, 1));
+      assert.deepEqual(listDir(dir), []);
+      assert.equal(cache.stats.diskBytes, 0);
+      assert.equal(await cache.get(key('k')), undefined);
+      assert.equal(errors.length, 1);
+      assert.equal(errors[0].operation, 'write');
+      assert.match(errors[0].message, /short write: \d+ of \d+ bytes/);
+    });
+
+    it('a full disk (ENOSPC) is ONE warning for many messages; writes pause, then are tried again', async () => {
+      const fake = failingWrite({ enospc: true });
+      const { cache, dir, errors } = diskCache({ writev: fake.writev, writeRetryMs: 200 });
+      for (let i = 0; i < 20; i++) await cache.set(key(`m${i}`), wavOf(KB, i));
+      // Concurrent messages too.
+      await Promise.all([20, 21, 22, 23].map((i) => cache.set(key(`m${i}`), wavOf(KB, i))));
+      assert.equal(errors.length, 1, errors.map((e) => e.message).join('\n'));
+      assert.equal(errors[0].code, 'ENOSPC');
+      assert.equal(fake.calls(), 1, 'writes are skipped during the pause, not tried per message');
+      assert.deepEqual(listDir(dir), [], 'no temp file left');
+      assert.deepEqual(await cache.get(key('m3')), wavOf(KB, 3), 'the memory tier still serves');
+
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      await cache.set(key('again'), wavOf(KB, 50));
+      assert.equal(fake.calls(), 2, 'tried again after the pause');
+      assert.equal(errors.length, 1, 'still failing: no second warning for the same episode');
+
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      fake.heal();
+      await cache.set(key('healed'), wavOf(KB, 51));
+      assert.deepEqual(listDir(dir), [nameOf(key('healed'))]);
+      assert.equal(errors.length, 1);
+    });
+
+    it('after a successful write, a new failure is reported again; clear() ends the pause', async () => {
+      let fail = true;
+      const writev: NonNullable<CacheOptions['writev']> = async (handle, buffers) => {
+        if (fail) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        return handle.writev(buffers);
+      };
+      const { cache, dir, errors } = diskCache({ writev, writeRetryMs: 60_000 });
+      await cache.set(key('a'), wavOf(KB, 1));
+      assert.equal(errors.length, 1);
+      fail = false;
+      await cache.set(key('b'), wavOf(KB, 2));
+      assert.deepEqual(listDir(dir), [], 'paused: not written');
+      await cache.clear(); // frees space: try again now
+      await cache.set(key('c'), wavOf(KB, 3));
+      assert.deepEqual(listDir(dir), [nameOf(key('c'))]);
+      fail = true;
+      await cache.set(key('d'), wavOf(KB, 4));
+      assert.equal(errors.length, 2, 'a new episode after a success is reported');
+    });
+  });
+
   describe('concurrency', () => {
     it('concurrent set() of one key, with get() in between: complete values only, one file, right accounting', async () => {
       const { cache, dir, errors } = diskCache({ maxBytes: 0 }); // disk only: every get reads the file
