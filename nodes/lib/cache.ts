@@ -385,12 +385,12 @@ export class AudioCache {
     try {
       const st = await handle.stat();
       if (!st.isFile()) return { state: 'foreign', why: kindOf(st) };
-      if (st.size < TRAILER_BYTES) return { state: 'foreign', why: 'without the cache trailer (truncated, or not written by this cache)' };
+      if (st.size < TRAILER_BYTES) return { state: 'foreign', why: NO_TRAILER };
       const tail = Buffer.alloc(MAGIC.length + 8);
       const { bytesRead } = await handle.read(tail, 0, tail.length, st.size - TRAILER_BYTES);
       const at = st.size - TRAILER_BYTES;
       if (bytesRead !== tail.length || !tail.subarray(0, MAGIC.length).equals(MAGIC) || tail.readBigUInt64LE(MAGIC.length) !== BigInt(at)) {
-        return { state: 'foreign', why: 'without the cache trailer (truncated, or not written by this cache)' };
+        return { state: 'foreign', why: NO_TRAILER };
       }
       return { state: 'ours', size: st.size, mtimeMs: st.mtimeMs };
     } finally {
@@ -765,6 +765,9 @@ function unwrap(key: string, bytes: Buffer): Buffer | string {
   if (!looksLikeWav(payload)) return 'not a WAV';
   return payload;
 }
+
+/** Why a regular file at a cache name is not the cache's to use or delete. */
+const NO_TRAILER = 'without the cache trailer (corrupt, truncated, or not written by this cache)';
 
 /** What is at a cache file's name. */
 type Inspection = { state: 'absent' } | { state: 'ours'; size: number; mtimeMs: number } | { state: 'foreign'; why: string };
