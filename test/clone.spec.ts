@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { VoxCpmSimulator, encodeWav } from '../tools/simulator';
-import { calls, codeOf, expectCaught, expectSent, helper, loadFlow, useSimulator, warnings } from './support/runtime';
+import { calls, codeOf, expectCaught, expectSent, helper, loadFlow, run, useSimulator, warnings } from './support/runtime';
 
 const EXAMPLE_REFERENCE = path.resolve(__dirname, '..', '..', 'examples', 'reference-zh.wav');
 const TRANSCRIPT = '大家好，欢迎来到今天的产品介绍。接下来我们将一起了解这个系统的核心功能。';
@@ -136,6 +137,61 @@ describe('voxcpm-clone through a real Node-RED runtime', function () {
     const c = await expectCaught({ payload: 'hello' });
     assert.equal(codeOf(c), 'VOXCPM_AUDIO_MISSING');
     assert.match(c.error.message, /nope\.wav/);
+    assert.equal(calls(sim).length, 0);
+  });
+
+  it('a reference file that is not WAV (e.g. a copy of /etc/passwd) is VOXCPM_AUDIO_INVALID and never sent', async () => {
+    const file = path.join(tmp, 'passwd');
+    fs.writeFileSync(file, 'root:x:0:0:root:/root:/bin/bash\n'.repeat(4));
+    await loadFlow({ type: 'voxcpm-clone', url, props: { reference: file } });
+    const e = await expectCaught({ payload: 'hello' });
+    assert.equal(codeOf(e), 'VOXCPM_AUDIO_INVALID');
+    assert.match(e.error.message, /passwd is not a WAV file/);
+    assert.equal(calls(sim).length, 0, 'nothing reached the server');
+  });
+
+  it('a FIFO or a link to /dev/zero as the reference file is refused within a second, and the next messages still run', async function () {
+    const fifo = path.join(tmp, 'voice.wav');
+    if (spawnSync('mkfifo', [fifo]).status !== 0) this.skip();
+    fs.symlinkSync('/dev/zero', path.join(tmp, 'zero.wav'));
+    for (const [file, kind] of [[fifo, /FIFO/], [path.join(tmp, 'zero.wav'), /character device/]] as const) {
+      await helper.unload();
+      await loadFlow({ type: 'voxcpm-clone', url, props: { reference: file } });
+      const started = Date.now();
+      // More messages than libuv has threads: none may block one.
+      const outcomes = await run([1, 2, 3, 4, 5].map((i) => ({ payload: `hello ${i}` })), { settleMs: 0, timeoutMs: 5000 });
+      assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
+      assert.equal(outcomes.length, 5);
+      for (const o of outcomes) {
+        assert.equal(o.kind, 'caught');
+        if (o.kind !== 'caught') continue;
+        assert.equal(codeOf(o.msg), 'VOXCPM_AUDIO_INVALID');
+        assert.match(o.msg.error.message, kind);
+      }
+    }
+    await expectSent({ payload: 'still works', audio: reference });
+  });
+
+  it('unpadded URL-safe base64 in msg.audio is sent as the exact standard padded string', async () => {
+    await loadFlow({ type: 'voxcpm-clone', url });
+    const wav = Buffer.concat([wavOf(6), Buffer.from([0xfb, 0xff, 0xbf])]);
+    const audio = wav.length % 3 === 0 ? wav.subarray(0, wav.length - 1) : wav;
+    const urlSafe = audio.toString('base64url');
+    assert.match(urlSafe, /[-_]/);
+    assert.doesNotMatch(urlSafe, /=/);
+    await expectSent({ payload: 'url-safe', audio: urlSafe });
+    assert.equal(lastBody(sim).audio, audio.toString('base64'));
+    await expectSent({ payload: 'unpadded', audio: audio.toString('base64').replace(/=+$/, '') });
+    assert.equal(lastBody(sim).audio, audio.toString('base64'));
+  });
+
+  it('a msg.audio over the 50 MB limit is VOXCPM_AUDIO_INVALID naming the limit, before any request', async () => {
+    await loadFlow({ type: 'voxcpm-clone', url });
+    const big = Buffer.alloc(60 * 1024 * 1024);
+    big.write('RIFF', 0, 'latin1');
+    const e = await expectCaught({ payload: 'hello', audio: big });
+    assert.equal(codeOf(e), 'VOXCPM_AUDIO_INVALID');
+    assert.match(e.error.message, /more than the limit of 50 MB/);
     assert.equal(calls(sim).length, 0);
   });
 

@@ -50,3 +50,23 @@ export function decodeBase64(base64: string): Buffer | undefined {
 export function decodeBase64Text(text: string): Buffer | undefined {
   return decodeBase64(text) ?? decodeBase64(unwrapBase64(text).base64);
 }
+
+/**
+ * Standard padded base64 (the alphabet `A–Z a–z 0–9 + /`, "=" padding), as the server's
+ * decoder expects it, from base64 text without white space (see unwrapBase64) that may be
+ * unpadded or use the URL-safe alphabet (`-` and `_` for `+` and `/`). Returns the normalised
+ * text and its bytes, or undefined when the text is not base64 in either alphabet (other
+ * characters, both alphabets mixed, a length of 1 mod 4, padding in the wrong place, no bytes).
+ * Text that is already standard and padded comes back as the same string, not a copy.
+ */
+export function standardBase64(base64: string): { base64: string; bytes: Buffer } | undefined {
+  let text = base64;
+  if (text.includes('-') || text.includes('_')) {
+    if (text.includes('+') || text.includes('/')) return undefined; // two alphabets mixed: not base64
+    text = text.replace(/-/g, '+').replace(/_/g, '/');
+  }
+  const rest = text.length % 4;
+  if (rest > 1 && !text.endsWith('=')) text += rest === 2 ? '==' : '=';
+  const bytes = decodeBase64(text);
+  return bytes ? { base64: text, bytes } : undefined;
+}

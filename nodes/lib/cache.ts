@@ -5,8 +5,16 @@
  * "the washing machine is done") is kept and must still play when the GPU box is down.
  *
  * - Memory tier: an LRU bounded by BYTES (lru-cache `maxSize` + `sizeCalculation`).
- * - Disk tier: `<dir>/<key>.wav`, bounded by bytes too (`maxDirBytes`), least recently
- *   used first (file mtime, touched on hits), found again by a new instance after a restart.
+ * - Disk tier: `<dir>/voxcpm-cache/voxcpm-<key>.wav`, bounded by bytes too (`maxDirBytes`),
+ *   least recently used first (file mtime, touched on hits), found again by a new instance
+ *   after a restart.
+ *
+ * The configured directory may be a folder of the user's own (`myvoices/`): the cache works
+ * only inside a subfolder of its own, `voxcpm-cache/`, and there only on files it can prove it
+ * wrote: a regular file (never a link, FIFO or device; links are never followed), named
+ * `voxcpm-<key>.wav`, ending with the cache's trailer whose length field matches the file. Anything
+ * else is never read, renamed over, counted or deleted, in eviction, clear() and the startup scan
+ * alike (a file at a cache name that lacks the trailer is reported once and left in place).
  *
  * No timers, no watchers, no handle left open between calls: every file handle is closed
  * in a `finally`. One AudioCache per directory is the intended use (the disk accounting is
@@ -15,9 +23,11 @@
  */
 
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { constants, promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { LRUCache } from 'lru-cache';
+import { FileReadError, kindOf, readRegularFile } from './files';
 import { looksLikeWav } from './wav';
 
 export interface CacheOptions {
@@ -33,6 +43,24 @@ export interface CacheOptions {
    * warning, the caller's operation did not fail. An exception thrown by the callback is ignored.
    */
   onError?: (err: AudioCacheError) => void;
+  /**
+   * Largest cache file read or written, in bytes (WAV plus the 48-byte trailer). A file at a cache
+   * name that is larger is never read into memory. Default and upper bound: maxDirBytes.
+   */
+  maxEntryBytes?: number;
+  /**
+   * After a disk write failed (full disk, read-only or unwritable directory, short write) the
+   * failure is reported once and disk writes are skipped for this long, in ms; then they are
+   * tried again, without a new report while they keep failing. A successful write, or clear(),
+   * ends the episode: the next failure is reported again. Default 60 000.
+   */
+  writeRetryMs?: number;
+  /**
+   * Writes the buffers at the start of a new temp file and resolves with the bytes written
+   * (default: `handle.writev(buffers)`). Fewer bytes than asked is a failed write. For tests
+   * (a full disk) and special file systems.
+   */
+  writev?: (handle: FileHandle, buffers: Buffer[]) => Promise<{ bytesWritten: number }>;
 }
 
 export interface AudioCacheStats {
@@ -93,8 +121,14 @@ const TRAILER_BYTES = MAGIC.length + 8 + 32;
 
 /** Keys become file names: no dots, no separators, nothing a path could be made of. */
 const KEY_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
-const WAV_FILE = /^([A-Za-z0-9_-]{1,128})\.wav$/;
-const TMP_FILE = /^([A-Za-z0-9_-]{1,128})\.(\d+)\.([0-9a-f]+)\.tmp$/;
+/** The cache's own subfolder inside the configured directory: it never works outside it. */
+export const CACHE_SUBDIR = 'voxcpm-cache';
+/** Every file the cache writes is named `voxcpm-<key>.wav` (temp files: `voxcpm-<key>.<pid>.<hex>.tmp`). */
+export const CACHE_FILE_PREFIX = 'voxcpm-';
+const WAV_FILE = /^voxcpm-([A-Za-z0-9_-]{1,128})\.wav$/;
+const TMP_FILE = /^voxcpm-([A-Za-z0-9_-]{1,128})\.(\d+)\.([0-9a-f]+)\.tmp$/;
+/** How long disk writes pause after a failed one (full disk...) before they are tried again. */
+const DEFAULT_WRITE_RETRY_MS = 60 * 1000;
 
 const MIB = 1024 * 1024;
 const MIN_DEFAULT_DIR_BYTES = 64 * MIB;
@@ -114,7 +148,16 @@ export class AudioCache {
   private readonly maxBytes: number;
   private readonly dir?: string;
   private readonly maxDirBytes: number;
+  private readonly maxEntryBytes: number;
+  private readonly writeRetryMs: number;
+  private readonly writev: (handle: FileHandle, buffers: Buffer[]) => Promise<{ bytesWritten: number }>;
   private readonly onError?: (err: AudioCacheError) => void;
+  /** Keys whose file name is taken by a file this cache cannot prove it wrote: never read, replaced or deleted. */
+  private readonly foreign = new Set<string>();
+  /** A disk-write failure was reported and no write has succeeded since. */
+  private writeFailing = false;
+  /** Disk writes are skipped until this time (ms since epoch) after a failure. */
+  private writeRetryAt = 0;
 
   /** Disk entries in LRU order: the first is the least recently used (a Map keeps insertion order). */
   private readonly disk = new Map<string, DiskEntry>();
@@ -130,12 +173,18 @@ export class AudioCache {
   private readonly startup: Promise<void>;
 
   constructor(options: CacheOptions) {
-    const { maxBytes, dir, maxDirBytes, onError } = options;
+    const { maxBytes, dir, maxDirBytes, maxEntryBytes, writeRetryMs, onError } = options;
     if (typeof maxBytes !== 'number' || !Number.isFinite(maxBytes) || maxBytes < 0) {
       throw new TypeError(`AudioCache: maxBytes must be a number of bytes ≥ 0, got ${String(maxBytes)}`);
     }
     if (maxDirBytes !== undefined && (typeof maxDirBytes !== 'number' || !Number.isFinite(maxDirBytes) || maxDirBytes <= 0)) {
       throw new TypeError(`AudioCache: maxDirBytes must be a positive number of bytes, got ${String(maxDirBytes)}`);
+    }
+    if (maxEntryBytes !== undefined && (typeof maxEntryBytes !== 'number' || !Number.isFinite(maxEntryBytes) || maxEntryBytes <= 0)) {
+      throw new TypeError(`AudioCache: maxEntryBytes must be a positive number of bytes, got ${String(maxEntryBytes)}`);
+    }
+    if (writeRetryMs !== undefined && (typeof writeRetryMs !== 'number' || !Number.isFinite(writeRetryMs) || writeRetryMs < 0)) {
+      throw new TypeError(`AudioCache: writeRetryMs must be a number of ms ≥ 0, got ${String(writeRetryMs)}`);
     }
     this.maxBytes = Math.floor(maxBytes);
     // lru-cache wants a positive maxSize; with maxBytes 0 every item is "too large" and skipped below.
@@ -143,8 +192,12 @@ export class AudioCache {
       maxSize: Math.max(1, this.maxBytes),
       sizeCalculation: (value) => Math.max(1, value.length),
     });
-    this.dir = dir === undefined ? undefined : path.resolve(dir);
+    // Everything on disk happens inside the cache's own subfolder of the configured directory.
+    this.dir = dir === undefined ? undefined : path.join(path.resolve(dir), CACHE_SUBDIR);
     this.maxDirBytes = Math.floor(maxDirBytes ?? Math.max(8 * this.maxBytes, MIN_DEFAULT_DIR_BYTES));
+    this.maxEntryBytes = Math.min(this.maxDirBytes, Math.floor(maxEntryBytes ?? this.maxDirBytes));
+    this.writeRetryMs = writeRetryMs ?? DEFAULT_WRITE_RETRY_MS;
+    this.writev = options.writev ?? ((handle, buffers) => handle.writev(buffers));
     this.onError = onError;
     this.startup = this.dir === undefined ? Promise.resolve() : this.scan(this.dir);
   }
@@ -228,7 +281,8 @@ export class AudioCache {
     const own = options.owned ? wav : Buffer.from(wav);
     this.remember(key, own);
     if (this.dir === undefined) return;
-    if (own.length + TRAILER_BYTES > this.maxDirBytes) return; // could only push everything else out
+    if (own.length + TRAILER_BYTES > this.maxEntryBytes) return; // could only push everything else out
+    if (Date.now() < this.writeRetryAt) return; // the last disk write failed (full disk...): memory only for now
     const write = this.writeDisk(this.dir, key, own);
     this.writes.add(write);
     try {
@@ -240,9 +294,10 @@ export class AudioCache {
   }
 
   /**
-   * Empties both tiers: memory at once, then the files of this cache in the directory (after
-   * the writes under way have finished). Other files in the directory are left alone. The
-   * hit and miss counters are not reset.
+   * Empties both tiers: memory at once, then the files of this cache in its subfolder (after
+   * the writes under way have finished): only files it can prove it wrote (see the top of this
+   * file). Other files are left alone. The hit and miss counters are not reset. Disk writes
+   * paused by a failure are tried again at once (clearing may have freed the space).
    */
   async clear(): Promise<void> {
     this.memory.clear();
@@ -252,7 +307,8 @@ export class AudioCache {
     await Promise.allSettled([...this.writes]);
     let names: string[];
     try {
-      names = await fsp.readdir(dir);
+      // Through a link put at the subfolder's place, nothing is listed or deleted.
+      names = (await this.isOwnDir(dir)) ? await fsp.readdir(dir) : [];
     } catch (err) {
       if (errnoCode(err) !== 'ENOENT') this.report(new AudioCacheError('scan', dir, `cannot list ${dir}: ${messageOf(err)}`, err));
       names = [];
@@ -264,9 +320,10 @@ export class AudioCache {
     }
     for (const key of keys) {
       await this.withLock(key, async () => {
-        await this.removeFile(dir, key);
+        await this.removeOwned(dir, key);
       });
     }
+    this.writeRetryAt = 0;
   }
 
   // ---- memory tier ----
@@ -283,32 +340,102 @@ export class AudioCache {
   // ---- disk tier ----
 
   private fileOf(dir: string, key: string): string {
-    return path.join(dir, `${key}.wav`);
+    return path.join(dir, `${CACHE_FILE_PREFIX}${key}.wav`);
   }
 
-  /** Startup: create the directory, remove stale temp files, learn the files' sizes and LRU order. */
+  /**
+   * Creates the cache's subfolder when needed and checks that it is a real directory: a link
+   * there (to anywhere) is refused, so the cache never writes or deletes outside its folder.
+   */
+  private async ensureDir(dir: string): Promise<void> {
+    await fsp.mkdir(dir, { recursive: true });
+    const st = await fsp.lstat(dir);
+    if (!st.isDirectory()) {
+      const err: NodeJS.ErrnoException = new Error(`${dir} is ${kindOf(st)}, not a folder of the cache's own`);
+      err.code = 'ENOTDIR';
+      throw err;
+    }
+  }
+
+  /** Whether the subfolder is a real directory (not a link to one elsewhere); false when absent too. */
+  private async isOwnDir(dir: string): Promise<boolean> {
+    try {
+      return (await fsp.lstat(dir)).isDirectory();
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Whether `file` is a cache file this cache wrote: a regular file (opened without following
+   * links, without blocking on a FIFO) ending with the trailer's magic and a length field that
+   * matches the file's size. Only the last 48 bytes are read. The sha256 is checked on get().
+   */
+  private async inspect(file: string): Promise<Inspection> {
+    let handle: FileHandle;
+    try {
+      handle = await fsp.open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code === 'ENOENT') return { state: 'absent' };
+      if (code === 'ELOOP') return { state: 'foreign', why: 'a symbolic link' };
+      if (code === 'ENXIO') return { state: 'foreign', why: 'a socket or a pipe' };
+      throw err;
+    }
+    try {
+      const st = await handle.stat();
+      if (!st.isFile()) return { state: 'foreign', why: kindOf(st) };
+      if (st.size < TRAILER_BYTES) return { state: 'foreign', why: NO_TRAILER };
+      const tail = Buffer.alloc(MAGIC.length + 8);
+      const { bytesRead } = await handle.read(tail, 0, tail.length, st.size - TRAILER_BYTES);
+      const at = st.size - TRAILER_BYTES;
+      if (bytesRead !== tail.length || !tail.subarray(0, MAGIC.length).equals(MAGIC) || tail.readBigUInt64LE(MAGIC.length) !== BigInt(at)) {
+        return { state: 'foreign', why: NO_TRAILER };
+      }
+      return { state: 'ours', size: st.size, mtimeMs: st.mtimeMs };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** A file at a cache name that the cache did not write: reported once, then never touched. */
+  private markForeign(dir: string, key: string, why: string): void {
+    this.forget(key);
+    if (this.foreign.has(key)) return;
+    this.foreign.add(key);
+    const file = this.fileOf(dir, key);
+    this.report(new AudioCacheError('corrupt', file, `${file} is ${why}; it is not used and was left in place`));
+  }
+
+  /** Startup: create the subfolder, remove stale temp files, learn the cache files' sizes and LRU order. */
   private async scan(dir: string): Promise<void> {
     try {
-      await fsp.mkdir(dir, { recursive: true });
+      await this.ensureDir(dir);
       const names = await fsp.readdir(dir);
       const found: { key: string; size: number; mtime: number }[] = [];
       for (const name of names) {
         const file = path.join(dir, name);
         const tmp = TMP_FILE.exec(name);
         const wav = WAV_FILE.exec(name);
-        if (!tmp && !wav) continue;
-        let st;
-        try {
-          st = await fsp.stat(file);
-        } catch (err) {
-          if (errnoCode(err) !== 'ENOENT') this.report(new AudioCacheError('scan', file, `cannot stat ${file}: ${messageOf(err)}`, err));
-          continue;
-        }
-        if (!st.isFile()) continue;
         if (tmp) {
-          if (isStaleTmp(Number(tmp[2]), st.mtimeMs)) await this.unlinkQuietly(file);
+          let st;
+          try {
+            st = await fsp.lstat(file); // a link named like a temp file is not ours: never followed, never deleted
+          } catch (err) {
+            if (errnoCode(err) !== 'ENOENT') this.report(new AudioCacheError('scan', file, `cannot stat ${file}: ${messageOf(err)}`, err));
+            continue;
+          }
+          if (st.isFile() && isStaleTmp(Number(tmp[2]), st.mtimeMs)) await this.unlinkQuietly(file);
         } else if (wav) {
-          found.push({ key: wav[1], size: st.size, mtime: st.mtimeMs });
+          let seen: Inspection;
+          try {
+            seen = await this.inspect(file);
+          } catch (err) {
+            this.report(new AudioCacheError('scan', file, `cannot read ${file}: ${messageOf(err)}`, err));
+            continue;
+          }
+          if (seen.state === 'ours') found.push({ key: wav[1], size: seen.size, mtime: seen.mtimeMs });
+          else if (seen.state === 'foreign') this.markForeign(dir, wav[1], seen.why);
         }
       }
       found.sort((a, b) => a.mtime - b.mtime);
@@ -325,16 +452,24 @@ export class AudioCache {
 
   private async readDisk(dir: string, key: string): Promise<Buffer | undefined> {
     await this.startup;
+    if (this.foreign.has(key)) return undefined;
     return this.withLock(key, async () => {
       const file = this.fileOf(dir, key);
+      if (!(await this.isOwnDir(dir))) {
+        this.forget(key);
+        return undefined;
+      }
       let bytes: Buffer;
       try {
-        bytes = await readBounded(file, this.maxDirBytes);
+        // Never through a link, never blocking on a FIFO, never more than a cache file can be.
+        bytes = await readRegularFile(file, this.maxEntryBytes, { noFollow: true });
       } catch (err) {
-        if (err instanceof TooLarge) {
-          await this.discardCorrupt(dir, key, `${file} is larger than the cache's bound`);
-        } else if (errnoCode(err) === 'ENOENT') {
+        if (err instanceof FileReadError && err.problem === 'missing' && (err.code === 'ENOENT' || err.code === 'ENOTDIR')) {
           this.forget(key);
+        } else if (err instanceof FileReadError && err.problem !== 'missing') {
+          await this.discardUnusable(dir, key, err.message);
+        } else if (err instanceof FileReadError && err.code === 'ELOOP') {
+          this.markForeign(dir, key, 'a symbolic link');
         } else {
           this.report(new AudioCacheError('read', file, `cannot read ${file}: ${messageOf(err)}`, err));
         }
@@ -342,7 +477,7 @@ export class AudioCache {
       }
       const payload = unwrap(key, bytes);
       if (typeof payload === 'string') {
-        await this.discardCorrupt(dir, key, `${file} is corrupt (${payload}); it was removed`);
+        await this.discardUnusable(dir, key, `${file} is corrupt (${payload})`);
         return undefined;
       }
       this.track(key, bytes.length, 0);
@@ -356,12 +491,20 @@ export class AudioCache {
     const trailer = makeTrailer(key, wav);
     await this.withLock(key, async () => {
       const file = this.fileOf(dir, key);
-      const tmp = path.join(dir, `${key}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-      let handle: fsp.FileHandle | undefined;
+      const tmp = path.join(dir, `${CACHE_FILE_PREFIX}${key}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+      let handle: FileHandle | undefined;
+      let created = false;
       try {
-        await fsp.mkdir(dir, { recursive: true });
+        await this.ensureDir(dir);
+        // A file of someone else's at this name is never replaced.
+        if (!(await this.mayReplace(dir, key))) return;
         handle = await fsp.open(tmp, 'wx');
-        await handle.writev([wav, trailer]);
+        created = true;
+        const expected = wav.length + trailer.length;
+        const { bytesWritten } = await this.writev(handle, [wav, trailer]);
+        if (bytesWritten !== expected) {
+          throw new Error(`short write: ${bytesWritten} of ${expected} bytes written (is the disk full?)`);
+        }
         // fsync before the rename: the rename must never point at blocks that a power cut
         // (a Raspberry Pi unplugged) leaves unwritten. A rename alone already protects against a
         // crash of Node-RED, and the trailer's hash would catch a torn file anyway, but then the
@@ -373,15 +516,44 @@ export class AudioCache {
         await handle.sync();
         await handle.close();
         handle = undefined;
+        // Checked again just before the rename: the name may have been taken meanwhile.
+        if (!(await this.mayReplace(dir, key))) {
+          await this.unlinkQuietly(tmp);
+          return;
+        }
         await fsp.rename(tmp, file);
       } catch (err) {
         if (handle) await handle.close().catch(() => undefined);
-        await fsp.unlink(tmp).catch(() => undefined);
-        this.report(new AudioCacheError('write', file, `cannot write ${file}: ${messageOf(err)}`, err));
+        if (created) await fsp.unlink(tmp).catch(() => undefined);
+        this.writeFailed(new AudioCacheError('write', file, `cannot write ${file}: ${messageOf(err)}`, err));
         return;
       }
+      this.writeFailing = false;
+      this.writeRetryAt = 0;
       this.track(key, wav.length + TRAILER_BYTES, Date.now());
     });
+  }
+
+  /** Whether a write may put its file at `key`'s name: nothing there, or a file of this cache. */
+  private async mayReplace(dir: string, key: string): Promise<boolean> {
+    const seen = await this.inspect(this.fileOf(dir, key));
+    if (seen.state === 'foreign') {
+      this.markForeign(dir, key, seen.why);
+      return false;
+    }
+    this.foreign.delete(key); // gone, or replaced by a file of ours (another instance)
+    return true;
+  }
+
+  /**
+   * A disk write failed. Full disk, read-only or unwritable directory: the next writes would fail
+   * too, so the failure is reported once per episode and writes pause for writeRetryMs.
+   */
+  private writeFailed(err: AudioCacheError): void {
+    this.writeRetryAt = Date.now() + this.writeRetryMs;
+    if (this.writeFailing) return;
+    this.writeFailing = true;
+    this.report(err);
   }
 
   /** Deletes least-recently-used files until the directory is under its bound. */
@@ -394,7 +566,7 @@ export class AudioCache {
         await this.withLock(key, async () => {
           // Re-check: while we waited for the lock the entry may have been used or rewritten.
           if (this.diskTotal > this.maxDirBytes && this.disk.keys().next().value === key) {
-            await this.removeFile(dir, key);
+            await this.removeOwned(dir, key);
           }
         });
       }
@@ -425,7 +597,7 @@ export class AudioCache {
     entry.touched = now.getTime();
     const file = this.fileOf(dir, key);
     try {
-      await fsp.utimes(file, now, now);
+      await fsp.lutimes(file, now, now); // lutimes: a link put there is never followed
     } catch (err) {
       if (errnoCode(err) !== 'ENOENT') this.report(new AudioCacheError('touch', file, `cannot touch ${file}: ${messageOf(err)}`, err));
     }
@@ -447,14 +619,39 @@ export class AudioCache {
     this.disk.delete(key);
   }
 
-  private async discardCorrupt(dir: string, key: string, message: string): Promise<void> {
+  /**
+   * A cache file that cannot be used (bad checksum, too large, not a WAV...): deleted when it
+   * carries the cache's trailer (ours, gone bad), else left in place as someone else's.
+   */
+  private async discardUnusable(dir: string, key: string, message: string): Promise<void> {
     const file = this.fileOf(dir, key);
-    await this.removeFile(dir, key);
-    this.report(new AudioCacheError('corrupt', file, message));
+    let seen: Inspection;
+    try {
+      seen = await this.inspect(file);
+    } catch (err) {
+      this.forget(key);
+      this.report(new AudioCacheError('read', file, `cannot read ${file}: ${messageOf(err)}`, err));
+      return;
+    }
+    if (seen.state === 'foreign') {
+      this.markForeign(dir, key, seen.why);
+      return;
+    }
+    if (seen.state === 'ours') await this.unlinkQuietly(file);
+    this.forget(key);
+    this.report(new AudioCacheError('corrupt', file, `${message}; it was removed`));
   }
 
-  private async removeFile(dir: string, key: string): Promise<void> {
-    await this.unlinkQuietly(this.fileOf(dir, key));
+  /** Deletes `key`'s file if (and only if) it is a file of this cache; forgets the entry either way. */
+  private async removeOwned(dir: string, key: string): Promise<void> {
+    const file = this.fileOf(dir, key);
+    try {
+      const seen = (await this.isOwnDir(dir)) ? await this.inspect(file) : { state: 'absent' as const };
+      if (seen.state === 'ours') await this.unlinkQuietly(file);
+      else if (seen.state === 'foreign') this.markForeign(dir, key, seen.why);
+    } catch (err) {
+      this.report(new AudioCacheError('delete', file, `cannot delete ${file}: ${messageOf(err)}`, err));
+    }
     this.forget(key);
   }
 
@@ -569,19 +766,11 @@ function unwrap(key: string, bytes: Buffer): Buffer | string {
   return payload;
 }
 
-class TooLarge extends Error {}
+/** Why a regular file at a cache name is not the cache's to use or delete. */
+const NO_TRAILER = 'without the cache trailer (corrupt, truncated, or not written by this cache)';
 
-/** Reads a whole file, refusing one larger than `max` bytes before reading it. */
-async function readBounded(file: string, max: number): Promise<Buffer> {
-  const handle = await fsp.open(file, 'r');
-  try {
-    const { size } = await handle.stat();
-    if (size > max) throw new TooLarge();
-    return await handle.readFile();
-  } finally {
-    await handle.close();
-  }
-}
+/** What is at a cache file's name. */
+type Inspection = { state: 'absent' } | { state: 'ours'; size: number; mtimeMs: number } | { state: 'foreign'; why: string };
 
 /** A temp file from a crash: its writer is gone, or it is too old to be a write under way. */
 function isStaleTmp(pid: number, mtimeMs: number): boolean {

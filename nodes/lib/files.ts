@@ -1,17 +1,32 @@
-import { constants, promises as fsp } from 'node:fs';
+import { constants, promises as fsp, Stats } from 'node:fs';
 
 /** Why a bounded read refused a file: the caller turns it into its own error code. */
 export type FileProblem = 'missing' | 'not-a-file' | 'too-large';
 
 export class FileReadError extends Error {
+  /** The errno code behind a 'missing' (ENOENT, EACCES, ELOOP for a link with `noFollow`...), when there is one. */
+  readonly code?: string;
+  /** For 'not-a-file': what the path is instead, in words ("a FIFO (named pipe)", "a directory"...). */
+  readonly kind?: string;
+
   constructor(
     readonly problem: FileProblem,
     readonly file: string,
     message: string,
+    details: { code?: string; kind?: string } = {},
   ) {
     super(message);
     this.name = 'FileReadError';
+    if (details.code !== undefined) this.code = details.code;
+    if (details.kind !== undefined) this.kind = details.kind;
   }
+}
+
+/** A whole regular file and the fstat of the handle it was read from. */
+export interface RegularFile {
+  bytes: Buffer;
+  /** The stat of the open handle: its size and mtime are those of the bytes read (no race with a rename). */
+  stat: Stats;
 }
 
 /**
@@ -24,22 +39,34 @@ export class FileReadError extends Error {
  * `maxBytes` bytes are read even if the file grows meanwhile.
  *
  * Throws FileReadError: 'missing' (absent, unreadable, or a link when
- * `noFollow`), 'not-a-file' (a directory, FIFO, device, socket), 'too-large'.
+ * `noFollow`; `code` says which), 'not-a-file' (a directory, FIFO, device,
+ * socket; `kind` says which), 'too-large' (the message names the size and the limit).
  */
 export async function readRegularFile(file: string, maxBytes: number, options: { noFollow?: boolean } = {}): Promise<Buffer> {
+  return (await readRegularFileWithStat(file, maxBytes, options)).bytes;
+}
+
+/** readRegularFile, also giving the fstat of the handle the bytes came from (for change detection). Same errors. */
+export async function readRegularFileWithStat(file: string, maxBytes: number, options: { noFollow?: boolean } = {}): Promise<RegularFile> {
   const flags = constants.O_RDONLY | constants.O_NONBLOCK | (options.noFollow ? constants.O_NOFOLLOW : 0);
   let handle: fsp.FileHandle;
   try {
     handle = await fsp.open(file, flags);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    // ELOOP: O_NOFOLLOW met a link; ENXIO: a FIFO with no writer opened for reading non-blocking (some systems).
-    if (code === 'ENXIO') throw new FileReadError('not-a-file', file, `${file} is not a regular file`);
-    throw new FileReadError('missing', file, `${file} does not exist or cannot be read${code === 'ELOOP' ? ' (it is a link)' : ''}`);
+    // ENXIO: a socket, or a FIFO with no writer opened for reading non-blocking (some systems).
+    if (code === 'ENXIO') {
+      throw new FileReadError('not-a-file', file, `${file} is not a regular file (a socket or a pipe)`, { code, kind: 'a socket or a pipe' });
+    }
+    const why = code === 'ELOOP' ? ' (it is a symbolic link)' : code === 'EACCES' || code === 'EPERM' ? ' (permission denied)' : '';
+    throw new FileReadError('missing', file, `${file} does not exist or cannot be read${why}`, { code });
   }
   try {
     const stat = await handle.stat();
-    if (!stat.isFile()) throw new FileReadError('not-a-file', file, `${file} is not a regular file`);
+    if (!stat.isFile()) {
+      const kind = kindOf(stat);
+      throw new FileReadError('not-a-file', file, `${file} is ${kind}, not a regular file`, { kind });
+    }
     if (stat.size > maxBytes) {
       throw new FileReadError('too-large', file, `${file} is ${formatMB(stat.size)}, more than the limit of ${formatMB(maxBytes)}`);
     }
@@ -50,12 +77,24 @@ export async function readRegularFile(file: string, maxBytes: number, options: {
       if (bytesRead === 0) break; // the file shrank: what is there is what we have
       filled += bytesRead;
     }
-    return filled === buffer.length ? buffer : buffer.subarray(0, filled);
+    return { bytes: filled === buffer.length ? buffer : buffer.subarray(0, filled), stat };
   } finally {
     await handle.close();
   }
 }
 
-function formatMB(bytes: number): string {
+/** What a non-regular file is, in words for an error message. */
+export function kindOf(stat: Stats): string {
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isFIFO()) return 'a FIFO (named pipe)';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isSymbolicLink()) return 'a symbolic link';
+  return stat.isFile() ? 'a regular file' : 'a special file';
+}
+
+/** Bytes as MB with one decimal ("50 MB", "60.5 MB"), for messages. */
+export function formatMB(bytes: number): string {
   return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
 }

@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { decodeBase64, unwrapBase64 } from './base64';
+import { standardBase64, unwrapBase64 } from './base64';
 import { describeType, VoxcpmError } from './errors';
+import { FileReadError, formatMB, kindOf, readRegularFileWithStat } from './files';
 import { parseWav, WavFormatError } from './wav';
 
 /** VoxCPM clones best from 5–30 s of clear speech; below 3 s or above 30 s it is warned about. */
@@ -9,6 +10,15 @@ export const REFERENCE_MIN_SECONDS = 3;
 export const REFERENCE_MAX_SECONDS = 30;
 /** A WAV header alone is 44 bytes: anything shorter cannot be audio. */
 const MIN_AUDIO_BYTES = 44;
+/**
+ * Largest reference audio, in bytes: a reference file (checked from its size before it is read)
+ * and reference audio in a message (a Buffer, or base64 text that would decode to more, checked
+ * before it is encoded or decoded). 50 MB is minutes of 16-bit WAV, far more than the 5–30 s
+ * VoxCPM clones from.
+ */
+export const MAX_REFERENCE_BYTES = 50 * 1024 * 1024;
+/** Base64 characters of MAX_REFERENCE_BYTES bytes. */
+const MAX_REFERENCE_BASE64 = 4 * Math.ceil(MAX_REFERENCE_BYTES / 3);
 
 export interface Reference {
   /** Plain base64, as the server receives it. */
@@ -22,16 +32,30 @@ export interface Reference {
 /**
  * Normalises reference audio given as a Buffer, base64 text or a data URL.
  * `source` names where it came from (`msg.audio`) for the error messages.
+ *
+ * Base64 text may be line-wrapped, unpadded or URL-safe (`-_`): it is sent as standard padded
+ * base64 whatever the input. Any audio container is accepted; one that is not WAV is sent with a
+ * `reference-not-wav` warning.
+ *
+ * Throws VoxcpmError VOXCPM_AUDIO_INVALID: not a Buffer or text, text that is not base64 (or is a
+ * file path or a sentence), fewer than 44 bytes, or more than MAX_REFERENCE_BYTES (checked before
+ * any encoding or decoding).
  */
 export function referenceFromValue(value: unknown, source: string): Reference {
   let bytes: Buffer | undefined;
   let base64: string;
   if (Buffer.isBuffer(value)) {
+    if (value.length > MAX_REFERENCE_BYTES) throw tooLarge(source, value.length);
     bytes = value;
     base64 = value.toString('base64');
   } else if (typeof value === 'string') {
-    base64 = unwrapBase64(value).base64;
-    bytes = decodeBase64(base64);
+    // Cheap bound first (line breaks and a data-URL prefix make the text a little longer), exact after unwrapping.
+    if (value.length > 2 * MAX_REFERENCE_BASE64) throw tooLarge(source, Math.floor((value.length * 3) / 4));
+    const text = unwrapBase64(value).base64;
+    if (text.length > MAX_REFERENCE_BASE64 + 2) throw tooLarge(source, Math.floor((text.length * 3) / 4));
+    const normalised = standardBase64(text);
+    bytes = normalised?.bytes;
+    base64 = normalised?.base64 ?? '';
     // "/home/pi/voices/anna" and "hello there friend" pass as base64 once spaces are dropped:
     // a path-like or spaced text must decode to a known audio format.
     if (!bytes || ((looksLikePath(value) || / /.test(value.trim())) && !hasAudioSignature(bytes))) {
@@ -50,7 +74,15 @@ export function referenceFromValue(value: unknown, source: string): Reference {
   if (bytes.length < MIN_AUDIO_BYTES) {
     throw new VoxcpmError('VOXCPM_AUDIO_INVALID', `${source} holds only ${bytes.length} bytes: too short to be audio`);
   }
+  if (bytes.length > MAX_REFERENCE_BYTES) throw tooLarge(source, bytes.length);
   return describeReference(bytes, base64, source);
+}
+
+function tooLarge(source: string, bytes: number): VoxcpmError {
+  return new VoxcpmError(
+    'VOXCPM_AUDIO_INVALID',
+    `${source} is ${formatMB(bytes)} of audio, more than the limit of ${formatMB(MAX_REFERENCE_BYTES)} for reference audio (VoxCPM clones from 5–30 s)`,
+  );
 }
 
 function describeReference(bytes: Buffer, base64: string, source: string): Reference {
@@ -87,6 +119,10 @@ function looksLikePath(text: string): boolean {
 /**
  * Reads the node's reference file when needed and again only when it changed
  * (size or modification time), so a user can replace the file without a redeploy.
+ *
+ * Only a readable regular WAV file of at most MAX_REFERENCE_BYTES is ever read and sent: the
+ * file is checked from its stat first (a FIFO, device or directory is refused at once, never
+ * opened for a blocking read), then read with a bound, then parsed as WAV.
  */
 export class ReferenceFile {
   private cached?: { file: string; size: number; mtimeMs: number; reference: Reference };
@@ -98,6 +134,13 @@ export class ReferenceFile {
     return path.resolve(this.baseDir, file);
   }
 
+  /**
+   * The reference in `file` (relative to the base directory), as base64 with its duration and
+   * a duration warning if it is outside 3–30 s. Rejects with VoxcpmError naming the file:
+   * VOXCPM_AUDIO_MISSING when it does not exist, cannot be read or is a directory;
+   * VOXCPM_AUDIO_INVALID when it is a FIFO, device or socket, larger than MAX_REFERENCE_BYTES,
+   * shorter than a WAV header, or not a WAV file (e.g. /etc/passwd: never sent).
+   */
   async load(file: string): Promise<Reference> {
     const full = this.resolve(file);
     let stat;
@@ -106,17 +149,45 @@ export class ReferenceFile {
     } catch {
       throw new VoxcpmError('VOXCPM_AUDIO_MISSING', `The reference file ${full} does not exist or cannot be read`);
     }
-    if (!stat.isFile()) {
-      throw new VoxcpmError('VOXCPM_AUDIO_MISSING', `The reference file ${full} is not a file`);
+    if (stat.isDirectory()) {
+      throw new VoxcpmError('VOXCPM_AUDIO_MISSING', `The reference file ${full} is not a file but a directory`);
     }
+    if (!stat.isFile()) {
+      throw new VoxcpmError('VOXCPM_AUDIO_INVALID', `The reference file ${full} is ${kindOf(stat)}, not a regular file: it is not read`);
+    }
+    if (stat.size > MAX_REFERENCE_BYTES) throw referenceTooLarge(full, stat.size);
     const c = this.cached;
     if (c && c.file === full && c.size === stat.size && c.mtimeMs === stat.mtimeMs) return c.reference;
-    const bytes = await fs.readFile(full);
+    let read;
+    try {
+      // Checked again on the open handle: the path may have been swapped since the stat.
+      read = await readRegularFileWithStat(full, MAX_REFERENCE_BYTES);
+    } catch (err) {
+      if (!(err instanceof FileReadError)) throw err;
+      if (err.problem === 'too-large') throw referenceTooLarge(full, undefined);
+      if (err.problem === 'not-a-file') {
+        throw new VoxcpmError('VOXCPM_AUDIO_INVALID', `The reference file ${full} is ${err.kind ?? 'not a regular file'}, not a regular file: it is not read`);
+      }
+      throw new VoxcpmError('VOXCPM_AUDIO_MISSING', `The reference file ${full} does not exist or cannot be read`);
+    }
+    const { bytes } = read;
     if (bytes.length < MIN_AUDIO_BYTES) {
       throw new VoxcpmError('VOXCPM_AUDIO_INVALID', `The reference file ${full} holds only ${bytes.length} bytes: too short to be audio`);
     }
+    // A path can name any file on the host (the editor's Preview too): only a WAV is ever sent.
+    try {
+      parseWav(bytes);
+    } catch (err) {
+      if (!(err instanceof WavFormatError)) throw err;
+      throw new VoxcpmError('VOXCPM_AUDIO_INVALID', `The reference file ${full} is not a WAV file (${err.message}): it is not sent`);
+    }
     const reference = describeReference(bytes, bytes.toString('base64'), `file ${path.basename(full)}`);
-    this.cached = { file: full, size: stat.size, mtimeMs: stat.mtimeMs, reference };
+    this.cached = { file: full, size: read.stat.size, mtimeMs: read.stat.mtimeMs, reference };
     return reference;
   }
+}
+
+function referenceTooLarge(full: string, size: number | undefined): VoxcpmError {
+  const what = size === undefined ? 'larger than' : `${formatMB(size)}, more than`;
+  return new VoxcpmError('VOXCPM_AUDIO_INVALID', `The reference file ${full} is ${what} the limit of ${formatMB(MAX_REFERENCE_BYTES)}: it is not read`);
 }

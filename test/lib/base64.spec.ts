@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { decodeBase64, unwrapBase64 } from '../../nodes/lib/base64';
+import { decodeBase64, standardBase64, unwrapBase64 } from '../../nodes/lib/base64';
 import { sampleBytes } from './wav-fixtures';
 
 describe('lib/base64', () => {
@@ -102,6 +102,36 @@ describe('lib/base64', () => {
 
     it('returns undefined when the text decodes to no bytes at all', () => {
       assert.equal(decodeBase64('=='), undefined);
+    });
+  });
+
+  describe('standardBase64', () => {
+    const bytes = Buffer.from([0xfb, 0xff, 0xbf, 0x00, 0x10, 0xfe, 0xfb]); // "+/" in standard, "-_" URL-safe
+
+    it('returns standard padded text unchanged (the same string) with its bytes', () => {
+      const text = bytes.toString('base64');
+      const r = standardBase64(text);
+      assert.equal(r?.base64, text);
+      assert.deepEqual(r?.bytes, bytes);
+    });
+
+    it('adds missing padding: exact strings', () => {
+      assert.equal(standardBase64('TQ')?.base64, 'TQ==');
+      assert.equal(standardBase64('TWE')?.base64, 'TWE=');
+      assert.equal(standardBase64('TWFu')?.base64, 'TWFu');
+    });
+
+    it('maps the URL-safe alphabet to the standard one, and pads: exact strings', () => {
+      assert.equal(bytes.toString('base64'), '+/+/ABD++w==');
+      assert.equal(standardBase64('-_-_ABD--w')?.base64, '+/+/ABD++w==');
+      assert.equal(standardBase64('-_-_ABD--w==')?.base64, '+/+/ABD++w==');
+      assert.deepEqual(standardBase64('-_-_ABD--w')?.bytes, bytes);
+    });
+
+    it('returns undefined for what is base64 in neither alphabet', () => {
+      for (const text of ['', 'A', 'TWFuA', '-_+/', 'TQ=', 'T===', 'TW=u', 'TW u', 'TW*u', 'TQ==TQ==']) {
+        assert.equal(standardBase64(text), undefined, JSON.stringify(text));
+      }
     });
   });
 });

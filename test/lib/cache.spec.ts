@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AudioCache, AudioCacheError, CacheOptions } from '../../nodes/lib/cache';
+import { AudioCache, AudioCacheError, CACHE_SUBDIR, CacheOptions } from '../../nodes/lib/cache';
 import { parseWav } from '../../nodes/lib/wav';
 import { makeWav } from './wav-fixtures';
 
@@ -48,8 +48,11 @@ describe('lib/cache AudioCache', function () {
     return { cache, dir, errors };
   }
 
-  const fileOf = (dir: string, k: string): string => path.join(dir, `${k}.wav`);
-  const listDir = (dir: string): string[] => fs.readdirSync(dir).sort();
+  /** The cache's own subfolder of a configured directory, and its file names. */
+  const storeOf = (dir: string): string => path.join(dir, CACHE_SUBDIR);
+  const nameOf = (k: string): string => `voxcpm-${k}.wav`;
+  const fileOf = (dir: string, k: string): string => path.join(storeOf(dir), nameOf(k));
+  const listDir = (dir: string): string[] => fs.readdirSync(storeOf(dir)).sort();
 
   describe('key', () => {
     it('is a sha256 hex that ignores the order of object keys, at every depth', () => {
@@ -254,7 +257,7 @@ describe('lib/cache AudioCache', function () {
       const { cache, errors } = diskCache({ dir });
       const w = wavOf(30 * KB, 7);
       await cache.set(key('door'), w);
-      assert.deepEqual(listDir(dir), [`${key('door')}.wav`]);
+      assert.deepEqual(listDir(dir), [nameOf(key('door'))]);
       const file = fs.readFileSync(fileOf(dir, key('door')));
       assert.deepEqual(file.subarray(0, w.length), w, 'the file starts with the WAV bytes');
       assert.equal(parseWav(file).dataLength, parseWav(w).dataLength, 'the trailer is outside the RIFF data');
@@ -270,11 +273,13 @@ describe('lib/cache AudioCache', function () {
       assert.deepEqual(errors, []);
     });
 
-    describe('a corrupt file is a miss, and is deleted', () => {
-      const cases: [string, (file: Buffer, wav: Buffer) => Buffer][] = [
-        ['truncated in the middle', (file) => file.subarray(0, Math.floor(file.length / 2))],
-        ['random bytes of the same length', (file) => randomBytes(file.length)],
-        ['empty', () => Buffer.alloc(0)],
+    describe('a corrupt file is a miss; deleted only when it carries the cache trailer, else left in place', () => {
+      // `ours`: the file still ends with the cache's trailer (magic + a length that matches), so
+      // the cache can prove it wrote it and deletes it. Without that proof it is never touched.
+      const cases: [string, (file: Buffer, wav: Buffer) => Buffer, boolean][] = [
+        ['truncated in the middle', (file) => file.subarray(0, Math.floor(file.length / 2)), false],
+        ['random bytes of the same length', (file) => randomBytes(file.length), false],
+        ['empty', () => Buffer.alloc(0), false],
         [
           'a valid WAV header with the data cut short',
           (file) => {
@@ -282,6 +287,7 @@ describe('lib/cache AudioCache', function () {
             assert.equal(parseWav(cut).dataOffset, 44, 'fixture: the header must still parse');
             return cut;
           },
+          false,
         ],
         [
           'one byte flipped in the middle (same length, intact header and trailer)',
@@ -290,41 +296,59 @@ describe('lib/cache AudioCache', function () {
             bad[Math.floor(bad.length / 2)] ^= 0x01;
             return bad;
           },
+          true,
         ],
-        ['the plain WAV without the trailer', (_file, wav) => wav],
-        ['the last byte missing', (file) => file.subarray(0, file.length - 1)],
-        ['a byte appended', (file) => Buffer.concat([file, Buffer.from([0])])],
+        ['the plain WAV without the trailer', (_file, wav) => wav, false],
+        ['the last byte missing', (file) => file.subarray(0, file.length - 1), false],
+        ['a byte appended', (file) => Buffer.concat([file, Buffer.from([0])]), false],
       ];
-      for (const [name, corrupt] of cases) {
-        it(name, async () => {
+      for (const [name, corrupt, ours] of cases) {
+        it(`${name}: ${ours ? 'deleted' : 'left in place byte for byte'}`, async () => {
           const { cache, dir } = diskCache({ maxBytes: 0 });
           const w = wavOf(20 * KB, 9);
           await cache.set(key('k'), w);
           const file = fileOf(dir, key('k'));
-          fs.writeFileSync(file, corrupt(fs.readFileSync(file), w));
+          const bad = corrupt(fs.readFileSync(file), w);
+          fs.writeFileSync(file, bad);
 
           const errors: AudioCacheError[] = [];
           const restarted = new AudioCache({ maxBytes: 1024 * KB, dir, onError: (e) => errors.push(e) });
           assert.equal(await restarted.get(key('k')), undefined);
-          assert.equal(fs.existsSync(file), false, 'the corrupt file is deleted');
-          assert.equal(restarted.stats.misses, 1);
+          assert.equal(await restarted.get(key('k')), undefined, 'asked again');
+          if (ours) assert.equal(fs.existsSync(file), false, 'the corrupt file of the cache is deleted');
+          else assert.deepEqual(fs.readFileSync(file), bad, 'a file without the trailer is not the cache\'s: left alone');
+          assert.equal(restarted.stats.misses, 2);
           assert.equal(restarted.stats.diskBytes, 0);
           assert.equal(restarted.stats.entries, 0);
-          assert.equal(errors.length, 1);
+          assert.equal(errors.length, 1, 'reported once');
           assert.equal(errors[0].operation, 'corrupt');
+          assert.match(errors[0].message, ours ? /removed/ : /left in place/);
 
           // The same instance, whose index knew the file: also a miss.
           await cache.set(key('k'), w);
-          fs.writeFileSync(file, corrupt(fs.readFileSync(file), w));
-          assert.equal(await cache.get(key('k')), undefined);
-          assert.equal(fs.existsSync(file), false);
+          if (ours) {
+            fs.writeFileSync(file, corrupt(fs.readFileSync(file), w));
+            assert.equal(await cache.get(key('k')), undefined);
+            assert.equal(fs.existsSync(file), false);
+          } else {
+            // A set() does not replace a file the cache cannot prove it wrote.
+            assert.deepEqual(fs.readFileSync(file), bad);
+            assert.equal(await cache.get(key('k')), undefined);
+            assert.deepEqual(fs.readFileSync(file), bad);
+            // Once the user removes it, the name is the cache's again.
+            fs.rmSync(file);
+            await cache.set(key('k'), w);
+            assert.deepEqual(await cache.get(key('k')), w);
+            assert.equal(cache.stats.diskBytes, fs.statSync(file).size);
+            return;
+          }
           assert.equal(cache.stats.diskBytes, 0);
         });
       }
 
       it('a well-formed trailer around bytes that are not a WAV', async () => {
         const { cache, dir, errors } = diskCache();
-        fs.mkdirSync(dir, { recursive: true });
+        fs.mkdirSync(storeOf(dir), { recursive: true });
         fs.writeFileSync(fileOf(dir, key('k')), cacheFile(key('k'), Buffer.from('ID3 this is an mp3, not a wav')));
         // The forged format is right: the same bytes with a WAV inside are accepted.
         fs.writeFileSync(fileOf(dir, key('ok')), cacheFile(key('ok'), wavOf(KB, 1)));
@@ -335,15 +359,15 @@ describe('lib/cache AudioCache', function () {
         assert.match(errors[0].message, /not a WAV/);
       });
 
-      it('a trailer whose length field disagrees with the file', async () => {
+      it('a trailer whose length field disagrees with the file: no proof, left in place', async () => {
         const { cache, dir, errors } = diskCache();
-        fs.mkdirSync(dir, { recursive: true });
+        fs.mkdirSync(storeOf(dir), { recursive: true });
         const forged = cacheFile(key('k'), wavOf(KB, 1));
         forged.writeBigUInt64LE(BigInt(wavOf(KB, 1).length + 2), forged.length - TRAILER + 8);
         fs.writeFileSync(fileOf(dir, key('k')), forged);
         assert.equal(await cache.get(key('k')), undefined);
-        assert.equal(fs.existsSync(fileOf(dir, key('k'))), false);
-        assert.match(errors[0].message, /length/);
+        assert.deepEqual(fs.readFileSync(fileOf(dir, key('k'))), forged);
+        assert.match(errors[0].message, /without the cache trailer/);
       });
 
       it('a valid file of another key, copied under this key', async () => {
@@ -358,21 +382,21 @@ describe('lib/cache AudioCache', function () {
 
     it('removes stale temp files at startup, and leaves live writers and other files alone', async () => {
       const dir = path.join(tmp, 'cache');
-      fs.mkdirSync(dir);
+      fs.mkdirSync(storeOf(dir), { recursive: true });
       // A pid that surely belongs to no process any more: a child that has exited.
       const dead = spawnSync(process.execPath, ['-e', '']).pid;
       assert.ok(dead && dead !== process.pid);
-      const deadTmp = `${key('a')}.${dead}.0a1b2c.tmp`;
-      const oldTmp = `${key('b')}.${process.pid}.0d0e0f.tmp`;
-      const liveTmp = `${key('c')}.${process.pid}.abcdef.tmp`;
-      for (const name of [deadTmp, oldTmp, liveTmp, 'notes.txt']) fs.writeFileSync(path.join(dir, name), 'partial');
+      const deadTmp = `voxcpm-${key('a')}.${dead}.0a1b2c.tmp`;
+      const oldTmp = `voxcpm-${key('b')}.${process.pid}.0d0e0f.tmp`;
+      const liveTmp = `voxcpm-${key('c')}.${process.pid}.abcdef.tmp`;
+      for (const name of [deadTmp, oldTmp, liveTmp, 'notes.txt']) fs.writeFileSync(path.join(storeOf(dir), name), 'partial');
       const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
-      fs.utimesSync(path.join(dir, oldTmp), twoHoursAgo, twoHoursAgo);
+      fs.utimesSync(path.join(storeOf(dir), oldTmp), twoHoursAgo, twoHoursAgo);
       fs.writeFileSync(fileOf(dir, key('d')), cacheFile(key('d'), wavOf(KB, 2)));
 
       const { cache, errors } = diskCache({ dir });
       await cache.ready();
-      assert.deepEqual(listDir(dir), [`${key('d')}.wav`, liveTmp, 'notes.txt'].sort());
+      assert.deepEqual(listDir(dir), [nameOf(key('d')), liveTmp, 'notes.txt'].sort());
       assert.equal(cache.stats.diskBytes, fs.statSync(fileOf(dir, key('d'))).size, 'temp files and other files are not counted');
       assert.equal(cache.stats.entries, 1);
       assert.deepEqual(errors, []);
@@ -389,10 +413,10 @@ describe('lib/cache AudioCache', function () {
       assert.equal(cache.stats.diskBytes, 3 * fileSize);
       assert.ok(await cache.get(key('a')));
       await cache.set(key('d'), wavOf(size, 4));
-      assert.deepEqual(listDir(dir), [key('a'), key('c'), key('d')].map((k) => `${k}.wav`).sort());
+      assert.deepEqual(listDir(dir), [key('a'), key('c'), key('d')].map(nameOf).sort());
       assert.equal(cache.stats.diskBytes, 3 * fileSize);
       await cache.set(key('e'), wavOf(size, 5));
-      assert.deepEqual(listDir(dir), [key('a'), key('d'), key('e')].map((k) => `${k}.wav`).sort());
+      assert.deepEqual(listDir(dir), [key('a'), key('d'), key('e')].map(nameOf).sort());
       assert.deepEqual(errors, []);
     });
 
@@ -420,7 +444,7 @@ describe('lib/cache AudioCache', function () {
       assert.ok(await second.get(key('b'))); // now the most recent: a (30 min) is the oldest
       assert.ok(fs.statSync(fileOf(dir, key('b'))).mtimeMs > ago(1).getTime(), 'the disk hit touched the file');
       await second.set(key('d'), wavOf(10 * KB, 3));
-      assert.deepEqual(listDir(dir), [key('b'), key('c'), key('d')].map((k) => `${k}.wav`).sort());
+      assert.deepEqual(listDir(dir), [key('b'), key('c'), key('d')].map(nameOf).sort());
     });
 
     it('does not write an item larger than maxDirBytes, and does not evict the others for it', async () => {
@@ -428,7 +452,7 @@ describe('lib/cache AudioCache', function () {
       const { cache, dir } = diskCache({ maxBytes: 0, maxDirBytes: 3 * fileSize });
       await cache.set(key('a'), wavOf(10 * KB, 1));
       await cache.set(key('huge'), wavOf(4 * fileSize, 2));
-      assert.deepEqual(listDir(dir), [`${key('a')}.wav`]);
+      assert.deepEqual(listDir(dir), [nameOf(key('a'))]);
       assert.equal(await cache.get(key('huge')), undefined);
     });
 
@@ -465,9 +489,225 @@ describe('lib/cache AudioCache', function () {
       fs.mkdirSync(fileOf(dir, key('k')));
       fs.writeFileSync(path.join(fileOf(dir, key('k')), 'x'), 'x');
       await cache.set(key('k'), wavOf(KB));
-      assert.deepEqual(listDir(dir), [`${key('k')}.wav`]);
+      assert.deepEqual(listDir(dir), [nameOf(key('k'))]);
       assert.ok(fs.statSync(fileOf(dir, key('k'))).isDirectory());
       assert.equal(cache.stats.diskBytes, 0);
+    });
+  });
+
+  describe('hardening: a folder of the user\'s own', () => {
+    /** A user's folder: wavs, other files, a subfolder, links. Returns every path (relative) → its bytes or link target. */
+    function userFolder(dir: string): Map<string, string | Buffer> {
+      fs.mkdirSync(path.join(dir, 'old'), { recursive: true });
+      const outside = path.join(tmp, 'outside.wav');
+      fs.writeFileSync(outside, wavOf(3 * KB, 42));
+      const files: [string, Buffer][] = [
+        ['Family-Greeting.wav', wavOf(20 * KB, 11)],
+        [`${key('a')}.wav`, wavOf(20 * KB, 12)], // a name the old cache layout would have taken as its own
+        [`voxcpm-${key('b')}.wav`, wavOf(20 * KB, 13)], // the cache's prefix, but outside its subfolder
+        ['notes.txt', Buffer.from('my notes')],
+        [`voxcpm-${key('c')}.1.abcdef.tmp`, Buffer.from('not a temp file of the cache')],
+        [path.join('old', 'Anna.wav'), cacheFile(key('d'), wavOf(5 * KB, 14))], // even with a valid trailer
+      ];
+      for (const [name, bytes] of files) fs.writeFileSync(path.join(dir, name), bytes);
+      fs.symlinkSync(outside, path.join(dir, 'link-to-outside.wav'));
+      fs.symlinkSync(outside, path.join(dir, `voxcpm-${key('e')}.wav`));
+      return snapshot(dir);
+    }
+
+    /** Every entry under `dir` except the cache's own subfolder: bytes of files, targets of links. */
+    function snapshot(dir: string): Map<string, string | Buffer> {
+      const out = new Map<string, string | Buffer>();
+      const walk = (rel: string): void => {
+        for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+          const name = path.join(rel, entry.name);
+          if (name === CACHE_SUBDIR) continue;
+          const full = path.join(dir, name);
+          if (entry.isSymbolicLink()) out.set(name, `-> ${fs.readlinkSync(full)}`);
+          else if (entry.isDirectory()) walk(name);
+          else out.set(name, fs.readFileSync(full));
+        }
+      };
+      walk('');
+      return out;
+    }
+
+    it('fills past its disk limit, clears, restarts: every user file stays byte for byte, and is never counted', async () => {
+      const dir = path.join(tmp, 'myvoices');
+      const before = userFolder(dir);
+      const outsideBefore = fs.readFileSync(path.join(tmp, 'outside.wav'));
+      const fileSize = wavOf(10 * KB).length + TRAILER;
+      const { cache, errors } = diskCache({ dir, maxBytes: 0, maxDirBytes: 3 * fileSize });
+      await cache.ready();
+      assert.equal(cache.stats.diskBytes, 0, 'the user\'s files are not counted');
+      for (let i = 0; i < 12; i++) await cache.set(key(`fill${i}`), wavOf(10 * KB, i));
+      assert.equal(cache.stats.diskBytes, 3 * fileSize);
+      assert.equal(listDir(dir).length, 3, 'the cache\'s own files live in its subfolder');
+      for (const name of listDir(dir)) assert.match(name, /^voxcpm-[0-9a-f]{64}\.wav$/);
+      // A restart scans (stale temps, sizes) and evicts again.
+      const restarted = new AudioCache({ maxBytes: 0, dir, maxDirBytes: 2 * fileSize });
+      await restarted.ready();
+      assert.equal(restarted.stats.diskBytes, 3 * fileSize);
+      await restarted.set(key('more'), wavOf(10 * KB, 99));
+      assert.equal(restarted.stats.diskBytes, 2 * fileSize);
+      // Keys that match user files' names are misses: user files are never read as cache entries.
+      for (const k of ['a', 'b', 'd', 'e']) assert.equal(await restarted.get(key(k)), undefined);
+      await restarted.clear();
+      await cache.clear();
+      assert.deepEqual(listDir(dir), []);
+      assert.deepEqual(snapshot(dir), before, 'every user file, folder and link is unchanged');
+      assert.deepEqual(fs.readFileSync(path.join(tmp, 'outside.wav')), outsideBefore, 'the link target too');
+      assert.deepEqual(errors, []);
+    });
+
+    it('a link at its subfolder\'s place is refused: nothing written or deleted through it', async () => {
+      const dir = path.join(tmp, 'myvoices');
+      const elsewhere = path.join(tmp, 'elsewhere');
+      fs.mkdirSync(elsewhere, { recursive: true });
+      fs.mkdirSync(dir);
+      fs.writeFileSync(path.join(elsewhere, nameOf(key('x'))), cacheFile(key('x'), wavOf(KB, 1)));
+      fs.symlinkSync(elsewhere, storeOf(dir));
+      const { cache, errors } = diskCache({ dir, maxDirBytes: 4 * KB });
+      await cache.ready();
+      await cache.set(key('y'), wavOf(KB, 2));
+      await cache.set(key('z'), wavOf(KB, 3));
+      await cache.clear();
+      assert.deepEqual(fs.readdirSync(elsewhere), [nameOf(key('x'))]);
+      assert.ok(errors.length >= 1 && errors.every((e) => e.code === 'ENOTDIR'), errors.map((e) => e.message).join('\n'));
+      assert.equal(errors.filter((e) => e.operation === 'write').length, 1, 'one write warning, not one per message');
+    });
+
+    it('a link, FIFO or directory at a cache file\'s name is never followed, read, replaced or deleted', async function () {
+      const { cache, dir, errors } = diskCache({ maxBytes: 0 });
+      await cache.ready();
+      const target = path.join(tmp, 'target.wav');
+      const targetBytes = cacheFile(key('link'), wavOf(KB, 5)); // even a valid cache file, if reached through a link
+      fs.writeFileSync(target, targetBytes);
+      const old = new Date(Date.now() - 3600 * 1000);
+      fs.utimesSync(target, old, old);
+      fs.symlinkSync(target, fileOf(dir, key('link')));
+      fs.symlinkSync('/dev/zero', fileOf(dir, key('zero')));
+      const fifo = spawnSync('mkfifo', [fileOf(dir, key('fifo'))]);
+      if (fifo.status !== 0) this.skip();
+      fs.mkdirSync(fileOf(dir, key('dir')));
+      const started = Date.now();
+      for (const k of ['link', 'zero', 'fifo', 'dir']) {
+        assert.equal(await cache.get(key(k)), undefined, k);
+        await cache.set(key(k), wavOf(KB, 6));
+        assert.equal(await cache.get(key(k)), undefined, `${k} after set`);
+      }
+      await cache.clear();
+      assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
+      assert.ok(fs.lstatSync(fileOf(dir, key('link'))).isSymbolicLink());
+      assert.ok(fs.lstatSync(fileOf(dir, key('zero'))).isSymbolicLink());
+      assert.ok(fs.lstatSync(fileOf(dir, key('fifo'))).isFIFO());
+      assert.ok(fs.lstatSync(fileOf(dir, key('dir'))).isDirectory());
+      assert.deepEqual(fs.readFileSync(target), targetBytes);
+      assert.ok(Math.abs(fs.statSync(target).mtimeMs - old.getTime()) < 2, 'the link target was not touched');
+      assert.equal(errors.length, 4, errors.map((e) => e.message).join('\n'));
+      for (const e of errors) assert.match(e.message, /symbolic link|FIFO|directory/);
+    });
+
+    it('a FIFO at a cache name found by the startup scan does not block it (answers within a second)', async function () {
+      const dir = path.join(tmp, 'cache');
+      fs.mkdirSync(storeOf(dir), { recursive: true });
+      if (spawnSync('mkfifo', [fileOf(dir, key('fifo'))]).status !== 0) this.skip();
+      const started = Date.now();
+      const { cache, errors } = diskCache({ dir });
+      await cache.ready();
+      assert.equal(await cache.get(key('fifo')), undefined);
+      assert.ok(Date.now() - started < 1000);
+      assert.equal(errors.length, 1);
+      assert.match(errors[0].message, /FIFO/);
+    });
+
+    it('a cache file larger than the entry bound is never read into memory', async () => {
+      const { cache, dir, errors } = diskCache({ maxBytes: 0, maxEntryBytes: 64 * KB });
+      await cache.ready();
+      // A sparse file far over the bound, with the cache's own trailer: refused from its size, then removed.
+      const file = fileOf(dir, key('big'));
+      fs.writeFileSync(file, '');
+      fs.truncateSync(file, 60 * 1024 * KB);
+      const started = Date.now();
+      assert.equal(await cache.get(key('big')), undefined);
+      assert.ok(Date.now() - started < 1000);
+      assert.ok(fs.existsSync(file), 'no trailer: left in place');
+      assert.match(errors[0].message, /without the cache trailer/);
+    });
+  });
+
+  describe('hardening: failed writes', () => {
+    /** A writev that writes only part of the bytes (what a full disk does), or fails with ENOSPC. */
+    function failingWrite(mode: { short?: boolean; enospc?: boolean }): {
+      writev: NonNullable<CacheOptions['writev']>;
+      calls: () => number;
+      heal: () => void;
+    } {
+      let calls = 0;
+      let healed = false;
+      const writev: NonNullable<CacheOptions['writev']> = async (handle, buffers) => {
+        calls++;
+        if (healed) return handle.writev(buffers);
+        if (mode.enospc) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        return handle.write(buffers[0], 0, Math.floor(buffers[0].length / 2));
+      };
+      return { writev, calls: () => calls, heal: () => { healed = true; } };
+    }
+
+    it('a short write is a failure: no file, no temp file, nothing counted', async () => {
+      const fake = failingWrite({ short: true });
+      const { cache, dir, errors } = diskCache({ maxBytes: 0, writev: fake.writev });
+      await cache.set(key('k'), wavOf(10 * KB, 1));
+      assert.deepEqual(listDir(dir), []);
+      assert.equal(cache.stats.diskBytes, 0);
+      assert.equal(await cache.get(key('k')), undefined);
+      assert.equal(errors.length, 1);
+      assert.equal(errors[0].operation, 'write');
+      assert.match(errors[0].message, /short write: \d+ of \d+ bytes/);
+    });
+
+    it('a full disk (ENOSPC) is ONE warning for many messages; writes pause, then are tried again', async () => {
+      const fake = failingWrite({ enospc: true });
+      const { cache, dir, errors } = diskCache({ writev: fake.writev, writeRetryMs: 200 });
+      for (let i = 0; i < 20; i++) await cache.set(key(`m${i}`), wavOf(KB, i));
+      // Concurrent messages too.
+      await Promise.all([20, 21, 22, 23].map((i) => cache.set(key(`m${i}`), wavOf(KB, i))));
+      assert.equal(errors.length, 1, errors.map((e) => e.message).join('\n'));
+      assert.equal(errors[0].code, 'ENOSPC');
+      assert.equal(fake.calls(), 1, 'writes are skipped during the pause, not tried per message');
+      assert.deepEqual(listDir(dir), [], 'no temp file left');
+      assert.deepEqual(await cache.get(key('m3')), wavOf(KB, 3), 'the memory tier still serves');
+
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      await cache.set(key('again'), wavOf(KB, 50));
+      assert.equal(fake.calls(), 2, 'tried again after the pause');
+      assert.equal(errors.length, 1, 'still failing: no second warning for the same episode');
+
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      fake.heal();
+      await cache.set(key('healed'), wavOf(KB, 51));
+      assert.deepEqual(listDir(dir), [nameOf(key('healed'))]);
+      assert.equal(errors.length, 1);
+    });
+
+    it('after a successful write, a new failure is reported again; clear() ends the pause', async () => {
+      let fail = true;
+      const writev: NonNullable<CacheOptions['writev']> = async (handle, buffers) => {
+        if (fail) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        return handle.writev(buffers);
+      };
+      const { cache, dir, errors } = diskCache({ writev, writeRetryMs: 60_000 });
+      await cache.set(key('a'), wavOf(KB, 1));
+      assert.equal(errors.length, 1);
+      fail = false;
+      await cache.set(key('b'), wavOf(KB, 2));
+      assert.deepEqual(listDir(dir), [], 'paused: not written');
+      await cache.clear(); // frees space: try again now
+      await cache.set(key('c'), wavOf(KB, 3));
+      assert.deepEqual(listDir(dir), [nameOf(key('c'))]);
+      fail = true;
+      await cache.set(key('d'), wavOf(KB, 4));
+      assert.equal(errors.length, 2, 'a new episode after a success is reported');
     });
   });
 
@@ -487,7 +727,7 @@ describe('lib/cache AudioCache', function () {
       for (const got of await Promise.all(reads)) {
         assert.ok(got === undefined || got.equals(v1) || got.equals(v2), 'a torn value was served');
       }
-      assert.deepEqual(listDir(dir), [`${k}.wav`], 'exactly one file and no temp file');
+      assert.deepEqual(listDir(dir), [nameOf(k)], 'exactly one file and no temp file');
       const final = await cache.get(k);
       assert.ok(final && (final.equals(v1) || final.equals(v2)));
       assert.equal(cache.stats.diskBytes, fs.statSync(fileOf(dir, k)).size);
@@ -533,7 +773,7 @@ describe('lib/cache AudioCache', function () {
       assert.ok(seen.length > 0);
       for (const got of seen) assert.ok(got === undefined || got.equals(v1) || got.equals(v2), 'a torn value was served');
       assert.deepEqual(errors, [], 'no file was ever found corrupt');
-      assert.deepEqual(listDir(dir), [`${k}.wav`]);
+      assert.deepEqual(listDir(dir), [nameOf(k)]);
       const final = await make().get(k);
       assert.ok(final && (final.equals(v1) || final.equals(v2)));
     });
@@ -544,7 +784,7 @@ describe('lib/cache AudioCache', function () {
       const { cache, dir } = diskCache({ maxBytes: 100 * KB });
       await cache.set(key('a'), wavOf(10 * KB, 1));
       await cache.get(key('a'));
-      fs.writeFileSync(path.join(dir, 'notes.txt'), 'mine');
+      fs.writeFileSync(path.join(storeOf(dir), 'notes.txt'), 'mine');
       const pending = cache.set(key('b'), wavOf(200 * KB, 2));
       await cache.clear();
       await pending;

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { VoxcpmError, VoxcpmErrorCode } from '../../nodes/lib/errors';
-import { REFERENCE_MAX_SECONDS, REFERENCE_MIN_SECONDS, ReferenceFile, referenceFromValue } from '../../nodes/lib/reference';
+import { MAX_REFERENCE_BYTES, REFERENCE_MAX_SECONDS, REFERENCE_MIN_SECONDS, ReferenceFile, referenceFromValue } from '../../nodes/lib/reference';
 import { makeWav, pcm16Mono, sampleBytes } from './wav-fixtures';
 
 function isCode(code: VoxcpmErrorCode, pattern?: RegExp) {
@@ -50,6 +51,59 @@ describe('lib/reference', () => {
       assert.equal(r.base64, b64);
       assert.ok(!r.base64.startsWith('data:'));
       assert.ok(Buffer.from(r.base64, 'base64').equals(wav10));
+    });
+
+    it('unpadded base64 gets its padding: the exact standard string is sent', () => {
+      const paddings = new Set<number>();
+      for (const extra of [0, 1, 2]) {
+        const wav = Buffer.concat([wav10, Buffer.alloc(extra, 0x41)]);
+        const padded = wav.toString('base64');
+        const unpadded = padded.replace(/=+$/, '');
+        paddings.add(padded.length - unpadded.length);
+        assert.equal(referenceFromValue(unpadded, 'msg.audio').base64, padded);
+      }
+      assert.deepEqual([...paddings].sort(), [0, 1, 2], 'fixture: no, one and two "=" of padding');
+    });
+
+    it('URL-safe base64 (- and _, padded or not, in a data URL too) is sent in the standard alphabet', () => {
+      // Bytes whose base64 has many "+" and "/" so the URL-safe form differs.
+      let wav = Buffer.concat([wav10, Buffer.from([0xfb, 0xff, 0xbf, 0xfe, 0xfb, 0xff])]);
+      if (wav.length % 3 === 0) wav = wav.subarray(0, wav.length - 1); // a length that needs padding
+      const standard = wav.toString('base64');
+      const urlSafe = wav.toString('base64url');
+      assert.notEqual(urlSafe, standard);
+      assert.match(urlSafe, /[-_]/);
+      assert.equal(referenceFromValue(urlSafe, 'msg.audio').base64, standard);
+      assert.equal(referenceFromValue(urlSafe + '='.repeat((4 - (urlSafe.length % 4)) % 4), 'msg.audio').base64, standard);
+      assert.ok(standard.endsWith('='), 'fixture: the standard form is padded');
+      assert.equal(referenceFromValue(`data:audio/wav;base64,${urlSafe}`, 'msg.audio').base64, standard);
+      assert.equal(referenceFromValue(urlSafe, 'msg.audio').duration, 10);
+    });
+
+    it('text that is base64 in neither alphabet is VOXCPM_AUDIO_INVALID (mixed alphabets, bad padding, 1 mod 4)', () => {
+      const b64 = wav10.toString('base64');
+      const cases = [`${b64.slice(0, 400)}-+${b64.slice(402)}`, `${b64.slice(0, 401)}`, `${b64}==`, `${b64.slice(0, 200)}=${b64.slice(201)}`, `${b64.slice(0, 300)}*${b64.slice(301)}`];
+      for (const text of cases) assert.throws(() => referenceFromValue(text, 'msg.audio'), isCode('VOXCPM_AUDIO_INVALID', /msg\.audio/), text.slice(395, 410));
+    });
+
+    it('a Buffer over MAX_REFERENCE_BYTES is VOXCPM_AUDIO_INVALID naming the limit, checked before encoding', () => {
+      const big = Buffer.alloc(MAX_REFERENCE_BYTES + 1);
+      big.write('RIFF', 0, 'latin1');
+      // Encoding it would throw this: it must never be reached.
+      Object.defineProperty(big, 'toString', { value: () => { throw new RangeError('Cannot create a string longer than 0x1fffffe8 characters'); } });
+      assert.throws(() => referenceFromValue(big, 'msg.audio'), isCode('VOXCPM_AUDIO_INVALID', /msg\.audio is 50 MB of audio, more than the limit of 50 MB/));
+      // Exactly at the limit is fine.
+      const atLimit = Buffer.concat([wav10, Buffer.alloc(MAX_REFERENCE_BYTES - wav10.length)]);
+      assert.equal(referenceFromValue(atLimit, 'msg.audio').base64.length, 4 * Math.ceil(MAX_REFERENCE_BYTES / 3));
+    });
+
+    it('base64 text of more than MAX_REFERENCE_BYTES is VOXCPM_AUDIO_INVALID naming the limit, before decoding', () => {
+      const text = 'A'.repeat(4 * Math.ceil((MAX_REFERENCE_BYTES + 3) / 3));
+      const started = Date.now();
+      assert.throws(() => referenceFromValue(text, 'msg.audio'), isCode('VOXCPM_AUDIO_INVALID', /limit of 50 MB/));
+      // Far larger text (more than twice the limit) is refused from its length alone.
+      assert.throws(() => referenceFromValue(text + text + text, 'msg.audio'), isCode('VOXCPM_AUDIO_INVALID', /limit of 50 MB/));
+      assert.ok(Date.now() - started < 1000);
     });
 
     it('line-wrapped base64 loses its line breaks', () => {
@@ -228,7 +282,50 @@ describe('lib/reference', () => {
 
     it('a directory is VOXCPM_AUDIO_MISSING (not a file)', async () => {
       fs.mkdirSync(path.join(dir, 'voices'));
-      await rejectsWith(new ReferenceFile(dir).load('voices'), 'VOXCPM_AUDIO_MISSING', /not a file/);
+      await rejectsWith(new ReferenceFile(dir).load('voices'), 'VOXCPM_AUDIO_MISSING', /not a file but a directory/);
+    });
+
+    /** Loads `file` and expects a refusal with `code` naming the file and the problem, within a second. */
+    async function refusedFast(file: string, code: VoxcpmErrorCode, problem: RegExp): Promise<number> {
+      const started = process.hrtime.bigint();
+      await rejectsWith(new ReferenceFile(dir).load(file), code, problem);
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      assert.ok(ms < 1000, `took ${ms} ms`);
+      await assert.rejects(new ReferenceFile(dir).load(file), (err: unknown) => err instanceof Error && err.message.includes(path.resolve(dir, file)));
+      return ms;
+    }
+
+    it('a FIFO named *.wav is VOXCPM_AUDIO_INVALID at once, naming the file, and never blocks a thread', async function () {
+      const fifo = path.join(dir, 'voice.wav');
+      if (spawnSync('mkfifo', [fifo]).status !== 0) this.skip();
+      // Five loads at once (more than libuv's four threads): each answers, and a real file still loads.
+      await Promise.all([1, 2, 3, 4, 5].map(() => refusedFast('voice.wav', 'VOXCPM_AUDIO_INVALID', /FIFO \(named pipe\), not a regular file/)));
+      fs.writeFileSync(path.join(dir, 'ok.wav'), pcm16Mono(5, 8000));
+      assert.equal((await new ReferenceFile(dir).load('ok.wav')).duration, 5);
+    });
+
+    it('a link to /dev/zero is VOXCPM_AUDIO_INVALID at once (a character device), nothing read', async function () {
+      if (!fs.existsSync('/dev/zero')) this.skip();
+      fs.symlinkSync('/dev/zero', path.join(dir, 'zero.wav'));
+      const rss = process.memoryUsage().rss;
+      await refusedFast('zero.wav', 'VOXCPM_AUDIO_INVALID', /character device, not a regular file/);
+      assert.ok(process.memoryUsage().rss - rss < 64 * 1024 * 1024);
+    });
+
+    it('a file over MAX_REFERENCE_BYTES (a sparse 60 MB file) is VOXCPM_AUDIO_INVALID at once, naming the limit', async () => {
+      assert.equal(MAX_REFERENCE_BYTES, 50 * 1024 * 1024);
+      const big = path.join(dir, 'big.wav');
+      fs.writeFileSync(big, pcm16Mono(1, 8000));
+      fs.truncateSync(big, 60 * 1024 * 1024);
+      await refusedFast('big.wav', 'VOXCPM_AUDIO_INVALID', /60 MB, more than the limit of 50 MB/);
+    });
+
+    it('a readable file that is not WAV (e.g. /etc/passwd) is VOXCPM_AUDIO_INVALID: not a WAV file, never sent', async () => {
+      fs.writeFileSync(path.join(dir, 'passwd'), 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n');
+      await refusedFast('passwd', 'VOXCPM_AUDIO_INVALID', /is not a WAV file .*it is not sent/);
+      if (fs.existsSync('/etc/passwd')) {
+        await rejectsWith(new ReferenceFile(dir).load('/etc/passwd'), 'VOXCPM_AUDIO_INVALID', /\/etc\/passwd is not a WAV file/);
+      }
     });
 
     it('a file shorter than a WAV header is VOXCPM_AUDIO_INVALID', async () => {
@@ -236,13 +333,10 @@ describe('lib/reference', () => {
       await rejectsWith(new ReferenceFile(dir).load('tiny.wav'), 'VOXCPM_AUDIO_INVALID', /20 bytes/);
     });
 
-    it('a file that is not WAV loads with warning reference-not-wav naming the file', async () => {
+    it('a file in another audio container (FLAC) is VOXCPM_AUDIO_INVALID naming the file: only WAV files are read from disk', async () => {
       const bytes = Buffer.concat([Buffer.from('fLaC'), sampleBytes(100)]);
       fs.writeFileSync(path.join(dir, 'voice.flac'), bytes);
-      const r = await new ReferenceFile(dir).load('voice.flac');
-      assert.equal(r.base64, bytes.toString('base64'));
-      assert.equal(r.warning?.kind, 'reference-not-wav');
-      assert.match(r.warning?.message ?? '', /file voice\.flac/);
+      await rejectsWith(new ReferenceFile(dir).load('voice.flac'), 'VOXCPM_AUDIO_INVALID', /voice\.flac is not a WAV file/);
     });
 
     it('a file of 1 s loads with warning reference-duration', async () => {
