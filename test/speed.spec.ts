@@ -300,7 +300,8 @@ describe('fast: cache, shared requests, long text, streaming, output formats (re
       const o: FlowOptions = { type: 'voxcpm-tts', url: u, serverProps: { cacheDir: dir, retries: 0 } };
       await loadFlow(o);
       const first = await expectSent({ payload: '晚饭准备好了。' });
-      await waitFor(() => fs.readdirSync(dir).some((f) => f.endsWith('.wav')), 'the cache file');
+      // The cache keeps to a folder of its own inside the one it is given.
+      await waitFor(() => fs.existsSync(path.join(dir, 'voxcpm-cache')) && fs.readdirSync(path.join(dir, 'voxcpm-cache')).some((f) => f.endsWith('.wav')), 'the cache file');
       await helper.unload();
       await s.stop();
       await loadFlow(o);
@@ -315,14 +316,15 @@ describe('fast: cache, shared requests, long text, streaming, output formats (re
       const o: FlowOptions = { type: 'voxcpm-tts', url, serverProps: { cacheDir: dir } };
       await loadFlow(o);
       const first = await expectSent({ payload: 'corrupt me please' });
-      await waitFor(() => fs.readdirSync(dir).some((f) => f.endsWith('.wav')), 'the cache file');
+      const own = path.join(dir, 'voxcpm-cache');
+      await waitFor(() => fs.existsSync(own) && fs.readdirSync(own).some((f) => f.endsWith('.wav')), 'the cache file');
       await helper.unload();
-      const files = fs.readdirSync(dir).filter((f) => f.endsWith('.wav'));
+      const files = fs.readdirSync(own).filter((f) => f.endsWith('.wav'));
       assert.equal(files.length, 1);
-      const file = path.join(dir, files[0]);
-      const size = fs.statSync(file).size;
-      const garbage = Buffer.alloc(size, 0x5a);
-      garbage.write('RIFF', 0, 'latin1'); // looks like a WAV at first sight
+      const file = path.join(own, files[0]);
+      // Bytes flipped in the audio: the trailer (the cache's proof of its own file) is intact, its hash is not.
+      const garbage = fs.readFileSync(file);
+      garbage.fill(0x5a, 44, 244);
       fs.writeFileSync(file, garbage);
       await loadFlow(o);
       const again = await expectSent({ payload: 'corrupt me please' });
