@@ -49,6 +49,13 @@ export async function readRegularFile(file: string, maxBytes: number, options: {
 /** readRegularFile, also giving the fstat of the handle the bytes came from (for change detection). Same errors. */
 export async function readRegularFileWithStat(file: string, maxBytes: number, options: { noFollow?: boolean } = {}): Promise<RegularFile> {
   const flags = constants.O_RDONLY | constants.O_NONBLOCK | (options.noFollow ? constants.O_NOFOLLOW : 0);
+  // Opening some devices acts by itself (a watchdog starts its timer, a tape rewinds): look first.
+  // The handle is checked again below, against a swap between the look and the open.
+  const before = await (options.noFollow ? fsp.lstat(file) : fsp.stat(file)).catch(() => undefined);
+  if (before && !before.isFile() && !(options.noFollow && before.isSymbolicLink())) {
+    const kind = kindOf(before);
+    throw new FileReadError('not-a-file', file, `${file} is ${kind}, not a regular file`, { kind });
+  }
   let handle: fsp.FileHandle;
   try {
     handle = await fsp.open(file, flags);
