@@ -209,7 +209,9 @@ export class VoxcpmClient {
       throw new VoxcpmError('VOXCPM_SERVER_ERROR', `The VoxCPM2 server answered with an error${http}: "${this.quote(said, 200)}"`, retryForStatus(status));
     }
     if (status < 200 || status >= 300) {
-      const title = /<title>([^<]*)<\/title>/i.exec(text)?.[1]?.trim();
+      const found = /<title>([^<]*)<\/title>/i.exec(text)?.[1];
+      // Entities decoded: the user reads "&", and a secret escaped in any mixture still matches.
+      const title = found === undefined ? undefined : decodeEntities(found).trim();
       const said = title ? undefined : plainLine(text, contentType);
       const type = contentType ? ` (${this.quote(contentType, 60)})` : '';
       const detail = title ? `: ${this.quote(title, 80)}` : said ? `: "${this.quote(said, 120)}"${type}` : type;
@@ -360,6 +362,16 @@ function safeDecode(text: string): string {
 
 function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+/** The text of an HTML title: character references and the five named XML entities decoded. */
+function decodeEntities(text: string): string {
+  const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+  return text.replace(/&(?:#(\d{1,7})|#x([0-9a-f]{1,6})|([a-z]+));/gi, (all, dec?: string, hex?: string, name?: string) => {
+    const code = dec ? Number(dec) : hex ? parseInt(hex, 16) : undefined;
+    if (code !== undefined) return code <= 0x10ffff ? String.fromCodePoint(code) : all;
+    return named[(name ?? '').toLowerCase()] ?? all;
+  });
 }
 
 function capitalize(text: string): string {

@@ -212,6 +212,22 @@ describe('lib/client VoxcpmClient (against a local HTTP server)', function () {
       await assert.rejects(client().synthesize(BODY), isCode('VOXCPM_HTTP', /^HTTP 502 Bad Gateway from http:\/\/127\.0\.0\.1:\d+\/api\/tts: 502 Bad Gateway$/));
     });
 
+    it('the title is quoted with its HTML entities decoded', async () => {
+      handler = (_req, res) => {
+        res.writeHead(502, { 'Content-Type': 'text/html' });
+        res.end('<title>Bad &amp; broken &lt;gateway&gt; &#34;x&#x27;</title>');
+      };
+      await assert.rejects(client().synthesize(BODY), isCode('VOXCPM_HTTP', /: Bad & broken <gateway> "x'$/));
+    });
+
+    it('a plain-text error body is quoted (its first line) with the content type', async () => {
+      handler = (_req, res) => {
+        res.writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end('\nInvalid API key\nsee the docs\n');
+      };
+      await assert.rejects(client().synthesize(BODY), isCode('VOXCPM_HTTP', /^HTTP 401 Unauthorized from http:\/\/127\.0\.0\.1:\d+\/api\/tts: "Invalid API key" \(text\/plain; charset=utf-8\)$/));
+    });
+
     it('a non-2xx answer without a title names the content type', async () => {
       handler = (_req, res) => {
         res.writeHead(503, { 'Content-Type': 'text/plain' });
@@ -503,6 +519,13 @@ describe('lib/client VoxcpmClient (against a local HTTP server)', function () {
             const escaped = echoOf(q).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
             s.writeHead(401, { 'Content-Type': 'text/html' });
             s.end(`<title>${escaped}</title>`);
+          },
+        ],
+        [
+          'partly HTML-escaped in a title (& escaped, " not)',
+          (q, s) => {
+            s.writeHead(401, { 'Content-Type': 'text/html' });
+            s.end(`<title>${echoOf(q).replace(/&/g, '&amp;')}</title>`);
           },
         ],
         [
