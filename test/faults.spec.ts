@@ -529,6 +529,72 @@ describe('faults, queueing and several servers, through a real Node-RED runtime'
     }
   });
 
+  describe('17. the deadline falls while a retry waits', () => {
+    // msg.error.message is "CODE: text" (the error's toString()).
+    // Before: both ended as VOXCPM_TIMEOUT "No answer within 2 s: the message waited in the queue",
+    // hiding the 502 or the cut connection from a Catch flow.
+    const cases = [
+      ["a proxy's HTML 502 page", { kind: 'html-502' }, 'VOXCPM_HTTP', /^(?:VOXCPM_HTTP: )?HTTP 502 Bad Gateway from http:\/\/127\.0\.0\.1:\d+\/api\/tts: 502 Bad Gateway/],
+      ['a reset connection', { kind: 'reset' }, 'VOXCPM_UNREACHABLE', /^(?:VOXCPM_UNREACHABLE: )?The connection to http:\/\/127\.0\.0\.1:\d+\/api\/tts was cut/],
+    ] as const;
+    for (const [name, fault, code, text] of cases) {
+      it(`${name}, msg.timeout 2: ${code} with the fault's text and "after N attempts in 2 s", not VOXCPM_TIMEOUT`, async () => {
+        await loadFlow({ type: 'voxcpm-tts', url, serverProps: { retries: '3', timeout: '10' } });
+        sim.setFault(fault);
+        const started = Date.now();
+        const outcomes = await run([{ payload: 'the deadline falls in a backoff', n: 1, timeout: 2 }], { settleMs: 150 });
+        const elapsed = Date.now() - started;
+        assert.equal(outcomes.length, 1);
+        assertCaught(outcomes[0], code, 'the message');
+        const message = outcomes[0].kind === 'caught' ? outcomes[0].msg.error.message : '';
+        assert.match(message, text);
+        const attempts = /\(after (\d+) attempts in (\d+(?:\.\d)?) s\)$/.exec(message);
+        assert.ok(attempts, message);
+        // Cool-downs of 0.5 and 1 s: the third attempt is made at ~1.5 s, the fourth would be at ~3.5 s.
+        assert.equal(Number(attempts[1]), calls(sim).length, message);
+        assert.ok(calls(sim).length >= 2 && calls(sim).length <= 4, `${calls(sim).length} attempts`);
+        assert.ok(Math.abs(Number(attempts[2]) - 2) <= 0.2, message);
+        assert.ok(elapsed >= 1900 && elapsed < 3000, `took ${elapsed} ms`);
+        await stillWorks();
+      });
+    }
+
+    it('the last attempt itself runs out of time: VOXCPM_TIMEOUT, saying the attempts', async () => {
+      await loadFlow({ type: 'voxcpm-tts', url, serverProps: { retries: '3', timeout: '10' } });
+      sim.setFault({ kind: 'html-502', times: 1 });
+      const pending = run([{ payload: 'the retry is too slow', n: 1, timeout: 2 }], { settleMs: 150 });
+      await waitFor(() => calls(sim).length === 1, 'the first attempt');
+      sim.setFault({ kind: 'slow', ms: 5000 });
+      const outcomes = await pending;
+      assert.equal(outcomes.length, 1);
+      assertCaught(outcomes[0], 'VOXCPM_TIMEOUT', 'the message');
+      const message = outcomes[0].kind === 'caught' ? outcomes[0].msg.error.message : '';
+      assert.match(message, /^(?:VOXCPM_TIMEOUT: )?No answer from http:\/\/127\.0\.0\.1:\d+\/api\/tts within \d+(\.\d)? s \(after 2 attempts in 2(\.\d)? s\)$/);
+      assert.equal(calls(sim).length, 2);
+      await waitFor(() => sim.inflight === 0, 'the simulator to see the request go away', 1000);
+      await stillWorks();
+    });
+
+    it('no attempt could start (the server busy with another message): VOXCPM_TIMEOUT, waited in the queue', async () => {
+      await loadFlow({ type: 'voxcpm-tts', url, serverProps: { timeout: '10' } });
+      sim.setFault({ kind: 'slow', ms: 1500, times: 1 });
+      const outcomes = await run(
+        [
+          { payload: 'slow one', n: 1 },
+          { payload: 'waits behind it', n: 2, timeout: 0.5 },
+        ],
+        { settleMs: 100 },
+      );
+      const map = byTag(outcomes);
+      assertAudio(map.get(1), 'the slow message');
+      assertCaught(map.get(2), 'VOXCPM_TIMEOUT', 'the waiting message');
+      const o = map.get(2);
+      assert.match(o?.kind === 'caught' ? o.msg.error.message : '', /^(?:VOXCPM_TIMEOUT: )?No answer within 0\.5 s: the message waited in the queue$/);
+      assert.deepEqual(texts(calls(sim)), ['slow one']);
+      await stillWorks();
+    });
+  });
+
   describe('health probes', () => {
     // Fixed (regression test): nodes/lib/pool.ts probes a down server every 1 s for ever instead of doubling the wait
     // (500 ms, 1 s, 2 s, 4 s, then 5 s) as PoolOptions.probeMinMs documents: see the report.

@@ -25,6 +25,7 @@ import {
   type FlowItem,
   type FlowOptions,
 } from './support/runtime';
+import { echoOf, EchoingServer, type EchoMode } from './support/echo';
 import { closedPort, ForwardProxy, HttpsFront, makePki, opensslProblem, type Pki } from './support/tls';
 
 // Node-RED's core tls-config node, from the runtime under test (NODE_RED_RUNTIME names another install's red.js).
@@ -34,6 +35,8 @@ const NODE_RED_DIR = process.env.NODE_RED_RUNTIME
 const CORE_NODES = path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [NODE_RED_DIR] }));
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const TLS_CONFIG = require(path.join(CORE_NODES, 'core', 'network', '05-tls.js')) as NodeInitializer;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const MQTT = require(path.join(CORE_NODES, 'core', 'network', '10-mqtt.js')) as NodeInitializer;
 
 const PROXY_VARS = ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY', 'no_proxy', 'NO_PROXY'] as const;
 
@@ -123,9 +126,12 @@ describe('voxcpm-server: reaching the server safely (credentials, TLS, proxies)'
   let loadedFlow: FlowItem[] = [];
 
   /** Loads the test flow (plus `extra` nodes, e.g. a tls-config) with credentials, and waits for the first probe. */
-  async function load(o: Partial<FlowOptions>, { extra = [] as FlowItem[], creds = {} as Record<string, string> } = {}): Promise<Node> {
+  async function load(
+    o: Partial<FlowOptions>,
+    { extra = [] as FlowItem[], creds = {} as Record<string, string>, modules = [] as NodeInitializer[] } = {},
+  ): Promise<Node> {
     loadedFlow = [...buildFlow({ type: 'voxcpm-tts', url, ...o, serverProps: { retries: '0', ...o.serverProps } }), ...extra];
-    await helper.load([...NODE_MODULES, TLS_CONFIG], loadedFlow, { [IDS.server]: creds });
+    await helper.load([...NODE_MODULES, TLS_CONFIG, ...modules], loadedFlow, { [IDS.server]: creds });
     await serverKnown();
     return helper.getNode(IDS.node);
   }
@@ -258,6 +264,19 @@ describe('voxcpm-server: reaching the server safely (credentials, TLS, proxies)'
       }
     });
 
+    it('a custom header name that frames the request (Host, Transfer-Encoding, Content-Length...) -> VOXCPM_CONFIG naming it, nothing sent', async () => {
+      for (const headerName of ['Host', 'transfer-encoding', 'Content-Length', 'Connection', 'Proxy-Authorization', 'Content-Type']) {
+        await load({ serverProps: { authType: 'header', headerName } }, { creds: { headerValue: HEADER_VALUE } });
+        const caught = await expectCaught({ payload: 'hello' });
+        assert.equal(codeOf(caught), 'VOXCPM_CONFIG', caught.error.message);
+        assert.ok(caught.error.message.includes(`"${headerName}"`), caught.error.message);
+        assertNoSecret(caught, [HEADER_VALUE], 'caught msg');
+        assertNoSecret(everythingSaid(), [HEADER_VALUE], 'said');
+        assert.equal(sim.requests.length, 0, `${headerName}: a request was sent`);
+        await helper.unload();
+      }
+    });
+
     // A token pasted with its newline: authHeaders keeps it, axios trims it before sending.
     it('a token pasted with a trailing newline is sent without it (or refused as VOXCPM_CONFIG naming the token)', async () => {
       await load({ serverProps: { authType: 'bearer' } }, { creds: { token: `${TOKEN}\n` } });
@@ -282,6 +301,96 @@ describe('voxcpm-server: reaching the server safely (credentials, TLS, proxies)'
     const logged = (node.error as unknown as Spy).args.map((a) => String(a[0]));
     assert.ok(logged.some((l) => /TLS/.test(l)), `errors: ${logged.join(' | ')}`);
     assert.match(caught.error.message, /TLS/);
+  });
+
+  it('a tls property naming a node that is not a tls-config (an mqtt-broker, another server) -> VOXCPM_CONFIG, not a TypeError', async () => {
+    const broker: FlowItem = { id: 'broker1', type: 'mqtt-broker', name: 'not tls', broker: '127.0.0.1', port: String(await closedPort()), clientid: '', autoConnect: false };
+    const other: FlowItem = { id: 'srv2', type: 'voxcpm-server', name: 'other', url };
+    for (const [tls, type] of [['broker1', 'mqtt-broker'], ['srv2', 'voxcpm-server']] as const) {
+      const node = await load({ url: 'https://127.0.0.1:1', serverProps: { tls } }, { extra: [broker, other], modules: [MQTT] });
+      const caught = await expectCaught({ payload: 'wrong tls node' });
+      assert.equal(codeOf(caught), 'VOXCPM_CONFIG', caught.error.message);
+      assert.match(caught.error.message, /not a TLS configuration/);
+      assert.ok(caught.error.message.includes(`(${type})`), caught.error.message);
+      const logged = [...(node.error as unknown as Spy).args, ...(helper.log() as unknown as Spy).args].map((a) => JSON.stringify(a[0]));
+      assert.ok(!logged.some((l) => /TypeError|is not a function/.test(l)), logged.join('\n'));
+      assert.ok(logged.some((l) => /not a TLS configuration/.test(l)), 'said at deploy');
+      await helper.unload();
+    }
+  });
+
+  it('a tls-config that could not load (a certificate without its key) -> VOXCPM_CONFIG saying it is not usable', async () => {
+    const broken: FlowItem = { id: 'tls1', type: 'tls-config', name: '', cert: '/nonexistent/client.crt', key: '', ca: '', certname: '', keyname: '', caname: '', servername: '', verifyservercert: true, alpnprotocol: '' };
+    await load({ url: 'https://127.0.0.1:1', serverProps: { tls: 'tls1' } }, { extra: [broken] });
+    const caught = await expectCaught({ payload: 'broken tls node' });
+    assert.equal(codeOf(caught), 'VOXCPM_CONFIG', caught.error.message);
+    assert.match(caught.error.message, /TLS configuration .* not usable/);
+  });
+
+  describe('a server or a proxy that quotes the credentials back', function () {
+    const echo = new EchoingServer();
+    // Characters that URL-, form-, HTML- and JSON-encoding change, so each encoded form is a different string.
+    const ETOKEN = `tok/${process.pid}+e=c&h"o`;
+    const EPASSWORD = `pw ${process.pid}/&=é`;
+    const EVALUE = `hv/${process.pid}+&=`;
+    const EPROXY = `proxy pw/${process.pid}&=`;
+    const EBASIC = Buffer.from(`${USER}:${EPASSWORD}`).toString('base64');
+    /** Every form in which a leak would show. */
+    const leaks = (secrets: string[]) => secrets.flatMap((x) => [x, encodeURIComponent(x), encodeURIComponent(x).replace(/%20/g, '+')]);
+    const cases: Array<{ type: string; headerName?: string; creds: Record<string, string>; secrets: string[] }> = [
+      { type: 'bearer', creds: { token: ETOKEN }, secrets: [ETOKEN] },
+      { type: 'basic', creds: { username: USER, password: EPASSWORD }, secrets: [EPASSWORD, EBASIC, `${USER}:${EPASSWORD}`] },
+      { type: 'header', headerName: 'X-Api-Key', creds: { headerValue: EVALUE }, secrets: [EVALUE] },
+    ];
+    const modes: Array<[EchoMode, string]> = [
+      ['json-401', 'VOXCPM_SERVER_ERROR'],
+      ['encoded-401', 'VOXCPM_SERVER_ERROR'],
+      ['html-401', 'VOXCPM_HTTP'],
+      ['plain-401', 'VOXCPM_HTTP'],
+    ];
+
+    before(() => echo.listen());
+    after(() => echo.close());
+    beforeEach(() => {
+      echo.requests.length = 0;
+    });
+
+    for (const [mode, code] of modes) {
+      it(`${mode} -> ${code}: msg.error, the status and the log show *** where the secret was, for every auth type`, async () => {
+        for (const c of cases) {
+          echo.mode = mode;
+          await load({ url: echo.url, serverProps: { authType: c.type, headerName: c.headerName ?? '' } }, { creds: c.creds });
+          const caught = await expectCaught({ payload: 'quoted back', topic: 't' });
+          await sleep(150); // batched status updates
+          assert.equal(codeOf(caught), code, caught.error.message);
+          assert.match(caught.error.message, /401/);
+          assert.match(caught.error.message, /\*\*\*/, `${c.type}: nothing redacted: ${caught.error.message}`);
+          // The server did quote the secret: the checks below mean something.
+          assert.ok(echo.requests.some((r) => c.secrets.some((x) => echoOf(r.headers).includes(x))), `${c.type}: nothing echoed`);
+          assertNoSecret(caught, leaks(c.secrets), `${c.type}: caught msg`);
+          assertNoSecret(everythingSaid(), leaks(c.secrets), `${c.type}: said`);
+          await helper.unload();
+        }
+      });
+    }
+
+    it("a proxy's 407 page quoting the Proxy-Authorization: the proxy password and its base64 form are redacted; the error names the proxy", async () => {
+      echo.mode = 'proxy-407';
+      const proxyBasic = Buffer.from(`alice:${EPROXY}`).toString('base64');
+      // The target is never resolved here: an http target goes to the proxy as an absolute URI.
+      await load(
+        { url: 'http://voxcpm.invalid:5022', serverProps: { proxy: echo.url } },
+        { creds: { proxyUsername: 'alice', proxyPassword: EPROXY } },
+      );
+      const caught = await expectCaught({ payload: 'through a nosy proxy' });
+      await sleep(150);
+      assert.equal(codeOf(caught), 'VOXCPM_HTTP', caught.error.message);
+      assert.match(caught.error.message, new RegExp(`HTTP 407 .*from the proxy 127\\.0\\.0\\.1:${echo.port}`));
+      assert.match(caught.error.message, /\*\*\*/);
+      assert.ok(echo.requests.some((r) => r.headers['proxy-authorization'] === `Basic ${proxyBasic}`), 'the proxy got the credentials');
+      assertNoSecret(caught, leaks([EPROXY, proxyBasic, `alice:${EPROXY}`]), 'caught msg');
+      assertNoSecret(everythingSaid(), leaks([EPROXY, proxyBasic, `alice:${EPROXY}`]), 'said');
+    });
   });
 
   describe('https with a tls-config node', function () {
@@ -467,6 +576,25 @@ describe('voxcpm-server: reaching the server safely (credentials, TLS, proxies)'
       const caught = await expectCaught({ payload: 'proxy down' });
       assert.equal(codeOf(caught), 'VOXCPM_UNREACHABLE', caught.error.message);
       assert.equal(sim.requests.length, 0);
+    });
+
+    it('a proxy whose name does not resolve (proxy.invalid) -> VOXCPM_UNREACHABLE naming the proxy, not the server; nothing sent', async function () {
+      const targets: Array<{ url: string; extra: FlowItem[]; tls?: string }> = [{ url, extra: [] }];
+      if (front && pki) targets.push({ ...httpsTarget(this), tls: 'tls1' });
+      for (const t of targets) {
+        await load(
+          { url: t.url, serverProps: { proxy: 'http://proxy.invalid:3128', tls: t.tls ?? '' } },
+          { extra: t.extra, creds: { proxyUsername: 'alice', proxyPassword: 'proxy-pw-dns' } },
+        );
+        const caught = await expectCaught({ payload: 'proxy not found' });
+        assert.equal(codeOf(caught), 'VOXCPM_UNREACHABLE', caught.error.message);
+        assert.match(caught.error.message, /the proxy proxy\.invalid:3128 could not be found \(DNS\)/i, `${t.url}: ${caught.error.message}`);
+        assert.ok(!caught.error.message.includes('127.0.0.1'), `${t.url}: the server is blamed: ${caught.error.message}`);
+        assertNoSecret(caught, ['proxy-pw-dns'], 'caught msg');
+        await helper.unload();
+      }
+      assert.equal(sim.requests.length, 0);
+      assert.equal(proxy.seen.length, 0);
     });
 
     it('proxy credentials from the credential store: Proxy-Authorization reaches the proxy; the password is in no error or log', async () => {

@@ -11,6 +11,26 @@ export interface AuthCredentials {
 
 /** A header name as HTTP allows it (RFC 9110 token). */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/**
+ * Header names a custom credential may not take: the ones that frame the
+ * message or steer the connection (hop-by-hop, RFC 9110 §7.6.1 and §6.6),
+ * the proxy's own credentials, and the content type of the JSON body. Sending
+ * any of them would break the request or smuggle a second one. Lower case.
+ */
+const FORBIDDEN_NAMES = new Set([
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'proxy-connection',
+  'proxy-authorization',
+  'expect',
+  'content-type',
+]);
 /** What a header value can carry: visible ASCII and spaces (no line breaks, nothing axios would strip). */
 const VALUE = /^[\x20-\x7e]+$/;
 
@@ -26,6 +46,13 @@ function headerValue(value: string | undefined, setting: string): string | undef
 /**
  * The request headers that carry the configured credentials. Errors name the
  * setting that is wrong, never its value.
+ *
+ * @param type 'none' (or empty), 'bearer', 'basic' or 'header'.
+ * @param headerName the custom header's name (type 'header' only): an RFC 9110
+ *   token that is not a framing or hop-by-hop header (Host, Content-Length,
+ *   Transfer-Encoding, Connection, Keep-Alive, Upgrade, TE, Trailer,
+ *   Proxy-Connection, Proxy-Authorization, Expect, Content-Type; any case).
+ * @throws VoxcpmError VOXCPM_CONFIG naming the wrong setting.
  */
 export function authHeaders(type: unknown, headerName: unknown, creds: AuthCredentials = {}): Record<string, string> {
   switch (type ?? 'none') {
@@ -45,6 +72,12 @@ export function authHeaders(type: unknown, headerName: unknown, creds: AuthCrede
     case 'header': {
       const name = typeof headerName === 'string' ? headerName.trim() : '';
       if (!TOKEN.test(name)) throw new VoxcpmError('VOXCPM_CONFIG', 'The custom header name is missing or not a valid HTTP header name');
+      if (FORBIDDEN_NAMES.has(name.toLowerCase())) {
+        throw new VoxcpmError(
+          'VOXCPM_CONFIG',
+          `The custom header name "${name}" cannot carry a credential: it frames the request or steers the connection; use a name such as X-API-Key`,
+        );
+      }
       const value = headerValue(creds.headerValue, `value of the ${name} header`);
       if (!value) throw new VoxcpmError('VOXCPM_CONFIG', `A custom header is selected but no value is set for ${name}`);
       return { [name]: value };

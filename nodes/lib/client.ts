@@ -32,11 +32,17 @@ export interface ClientOptions {
   timeoutMs: number;
   /** Larger answers are cut off (a base64 minute of 48 kHz float audio is ~15 MB). */
   maxResponseBytes?: number;
-  /** Extra request headers (authorisation); never logged or quoted in errors. */
+  /**
+   * Extra request headers (authorisation). Every value is a secret: never logged,
+   * and redacted from any server or proxy text an error quotes (see `secretForms`).
+   */
   headers?: Record<string, string>;
   /** TLS options for https (from a tls-config node): ca, cert, key, rejectUnauthorized ... */
   tls?: https.AgentOptions;
-  /** An HTTP proxy URL, already chosen (setting or environment); none when undefined. */
+  /**
+   * An HTTP proxy URL, already chosen (setting or environment); none when undefined.
+   * Its password is a secret like the headers.
+   */
   proxy?: string;
   /** Longest wait for the TCP (and TLS) connection; a down box is noticed before the whole timeout. */
   connectTimeoutMs?: number;
@@ -59,10 +65,13 @@ export class VoxcpmClient {
   private readonly options: ClientOptions;
   private readonly http: AxiosInstance;
   private readonly agents: { http: http.Agent; https: https.Agent };
+  /** The forms of the configured secrets that are cut out of error texts, longest first. */
+  private readonly secrets: string[];
 
   constructor(options: ClientOptions) {
     this.options = options;
     this.endpoint = options.endpoint;
+    this.secrets = secretForms(options);
     const connectMs = Math.min(options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, options.timeoutMs, MAX_TIMER_MS);
     // Keep-alive saves the TCP (and TLS) handshake on every announcement.
     const agentOptions = { keepAlive: true };
@@ -124,12 +133,8 @@ export class VoxcpmClient {
       });
       return this.readAnswer(res.status, res.statusText, String(res.headers['content-type'] ?? ''), res.data, Date.now() - started);
     } catch (err) {
-      if (err instanceof VoxcpmError) throw err;
-      if (timedOut) {
-        throw new VoxcpmError('VOXCPM_TIMEOUT', `No answer from ${this.displayEndpoint} within ${formatSeconds(timeoutMs)} s`);
-      }
-      if (signal?.aborted) throw new VoxcpmError('VOXCPM_ABORTED', 'The request was aborted');
-      throw this.transportError(err);
+      // The one way out for every error this client makes: the configured secrets are cut out here.
+      throw this.redacted(this.errorFor(err, timedOut, signal, timeoutMs));
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
@@ -154,10 +159,44 @@ export class VoxcpmClient {
     }
   }
 
+  /**
+   * `text` with every configured secret (bearer token, basic password and the
+   * base64 `user:pass`, custom header value, proxy password, query-string
+   * values of the endpoint; also URL-, form-, HTML- and JSON-escaped) replaced
+   * by `***`. Secrets shorter than MIN_SECRET_LENGTH characters are left alone.
+   */
+  redact(text: string): string {
+    let out = text;
+    for (const secret of this.secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+    return out;
+  }
+
   /** Frees the keep-alive sockets. Requests still running are aborted by their signals. */
   close(): void {
     this.agents.http.destroy();
     this.agents.https.destroy();
+  }
+
+  /** What a failed exchange ends with, before redaction. */
+  private errorFor(err: unknown, timedOut: boolean, signal: AbortSignal | undefined, timeoutMs: number): VoxcpmError {
+    if (err instanceof VoxcpmError) return err;
+    if (timedOut) return new VoxcpmError('VOXCPM_TIMEOUT', `No answer from ${this.displayEndpoint} within ${formatSeconds(timeoutMs)} s`);
+    if (signal?.aborted) return new VoxcpmError('VOXCPM_ABORTED', 'The request was aborted');
+    return this.transportError(err);
+  }
+
+  /** The same error with the secrets cut out of its message (and so of its stack). */
+  private redacted(err: VoxcpmError): VoxcpmError {
+    const message = this.redact(err.message);
+    return message === err.message ? err : new VoxcpmError(err.code, message, err.retry);
+  }
+
+  /**
+   * A piece of server or proxy text for an error message: redacted first, then
+   * clipped, so that a secret cut in two by the clip cannot survive in part.
+   */
+  private quote(text: string, max: number): string {
+    return clip(this.redact(text), max);
   }
 
   private readAnswer(status: number, statusText: string, contentType: string, text: string, elapsedMs: number): SynthesisResult {
@@ -167,15 +206,20 @@ export class VoxcpmClient {
     if (isObject(json) && json.status === 'error') {
       const said = typeof json.message === 'string' && json.message ? json.message : '(no message)';
       const http = status >= 200 && status < 300 ? '' : ` (HTTP ${status})`;
-      throw new VoxcpmError('VOXCPM_SERVER_ERROR', `The VoxCPM2 server answered with an error${http}: "${clip(said, 200)}"`, retryForStatus(status));
+      throw new VoxcpmError('VOXCPM_SERVER_ERROR', `The VoxCPM2 server answered with an error${http}: "${this.quote(said, 200)}"`, retryForStatus(status));
     }
     if (status < 200 || status >= 300) {
-      const title = /<title>([^<]*)<\/title>/i.exec(text)?.[1]?.trim();
-      const detail = title ? `: ${clip(title, 80)}` : contentType ? ` (${clip(contentType, 60)})` : '';
-      throw new VoxcpmError('VOXCPM_HTTP', `HTTP ${status}${statusText ? ` ${statusText}` : ''} from ${where}${detail}`, retryForStatus(status));
+      const found = /<title>([^<]*)<\/title>/i.exec(text)?.[1];
+      // Entities decoded: the user reads "&", and a secret escaped in any mixture still matches.
+      const title = found === undefined ? undefined : decodeEntities(found).trim();
+      const said = title ? undefined : plainLine(text, contentType);
+      const type = contentType ? ` (${this.quote(contentType, 60)})` : '';
+      const detail = title ? `: ${this.quote(title, 80)}` : said ? `: "${this.quote(said, 120)}"${type}` : type;
+      const reason = statusText ? ` ${this.quote(statusText, 60)}` : '';
+      throw new VoxcpmError('VOXCPM_HTTP', `HTTP ${status}${reason} from ${this.answeredBy(status)}${detail}`, retryForStatus(status));
     }
     if (json === undefined) {
-      throw new VoxcpmError('VOXCPM_BAD_RESPONSE', `The answer from ${where} is not JSON${contentType ? ` (${clip(contentType, 60)})` : ''}`);
+      throw new VoxcpmError('VOXCPM_BAD_RESPONSE', `The answer from ${where} is not JSON${contentType ? ` (${this.quote(contentType, 60)})` : ''}`);
     }
     if (!isObject(json) || json.status !== 'success') {
       throw new VoxcpmError('VOXCPM_BAD_RESPONSE', `The answer from ${where} is JSON but not the VoxCPM2 API's (no "status":"success")`);
@@ -201,6 +245,11 @@ export class VoxcpmClient {
     return { wav, info, reportedSampleRate, elapsedMs };
   }
 
+  /** Who sent a non-2xx answer: a 407 comes from the proxy, not the server behind it. */
+  private answeredBy(status: number): string {
+    return status === 407 && this.options.proxy ? `the proxy ${proxyHost(this.options.proxy)} (for ${this.displayEndpoint})` : this.displayEndpoint;
+  }
+
   private transportError(err: unknown): VoxcpmError {
     const where = this.displayEndpoint;
     const code = err instanceof AxiosError ? err.code ?? '' : '';
@@ -211,29 +260,132 @@ export class VoxcpmClient {
       const limit = this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
       return new VoxcpmError('VOXCPM_BAD_RESPONSE', `The answer from ${where} is larger than the limit of ${formatSize(limit)} and was cut off`);
     }
-    if (/ECONNREFUSED/.test(any) && this.options.proxy) {
-      return new VoxcpmError('VOXCPM_UNREACHABLE', `Connection refused by the HTTP proxy ${proxyHost(this.options.proxy)}: is the proxy running?`, 'server-down');
-    }
+    // Through a proxy, the only connection this client opens is to the proxy: a failure to
+    // connect (DNS, refused, no answer, no route) is the proxy's, never the VoxCPM2 server's.
+    const proxy = this.options.proxy ? `the proxy ${proxyHost(this.options.proxy)}` : undefined;
     if (/ECONNREFUSED/.test(any)) {
-      return new VoxcpmError('VOXCPM_UNREACHABLE', `Connection refused by ${where}: is the VoxCPM2 server running?`, 'server-down');
+      return proxy
+        ? new VoxcpmError('VOXCPM_UNREACHABLE', `Connection refused by ${proxy}: is the proxy running?`, 'server-down')
+        : new VoxcpmError('VOXCPM_UNREACHABLE', `Connection refused by ${where}: is the VoxCPM2 server running?`, 'server-down');
     }
     if (/ECONNECT_TIMEOUT/.test(any)) {
-      return new VoxcpmError('VOXCPM_UNREACHABLE', `No connection to ${where}: the host does not answer`, 'server-down');
+      return new VoxcpmError('VOXCPM_UNREACHABLE', `No connection to ${proxy ?? where}: the host does not answer`, 'server-down');
     }
     if (/ENOTFOUND|EAI_AGAIN/.test(any)) {
-      return new VoxcpmError('VOXCPM_UNREACHABLE', `The host of ${where} cannot be found (DNS)`);
+      return proxy
+        ? new VoxcpmError('VOXCPM_UNREACHABLE', `${capitalize(proxy)} could not be found (DNS)`)
+        : new VoxcpmError('VOXCPM_UNREACHABLE', `The host of ${where} cannot be found (DNS)`);
+    }
+    const tunnel = /^Bad response: (\d{3})/.exec(message);
+    if (proxy && tunnel) {
+      // hpagent: the proxy refused the CONNECT tunnel to an https server.
+      const why = tunnel[1] === '407' ? ': it asks for credentials (check the proxy user name and password)' : '';
+      return new VoxcpmError('VOXCPM_UNREACHABLE', `${capitalize(proxy)} refused the tunnel to ${where} with HTTP ${tunnel[1]}${why}`, retryForStatus(Number(tunnel[1])));
     }
     if (/CERT|SSL|TLS|SELF_SIGNED/i.test(any)) {
-      return new VoxcpmError('VOXCPM_UNREACHABLE', `TLS failed with ${where}: ${clip(message, 120)}`);
+      return new VoxcpmError('VOXCPM_UNREACHABLE', `TLS failed with ${where}: ${this.quote(message, 120)}`);
     }
     if (/ECONNRESET|EPIPE|socket hang up|aborted|ERR_BAD_RESPONSE/i.test(any)) {
       return new VoxcpmError('VOXCPM_UNREACHABLE', `The connection to ${where} was cut before the answer was complete`, 'transient');
     }
     if (/EHOSTUNREACH|ENETUNREACH|EHOSTDOWN/.test(any)) {
-      return new VoxcpmError('VOXCPM_UNREACHABLE', `${where} cannot be reached on the network`, 'server-down');
+      return new VoxcpmError('VOXCPM_UNREACHABLE', `${capitalize(proxy ?? where)} cannot be reached on the network`, 'server-down');
     }
-    return new VoxcpmError('VOXCPM_UNREACHABLE', `Cannot reach ${where}: ${clip(message, 120)}`);
+    return new VoxcpmError('VOXCPM_UNREACHABLE', `Cannot reach ${where}: ${this.quote(message, 120)}`);
   }
+}
+
+/** What replaces a secret in an error text. */
+export const REDACTED = '***';
+
+/**
+ * Secrets shorter than this are not redacted as bare strings: they cannot be
+ * told from ordinary words (a 1-character password would turn every "a" into
+ * "***"), and the holes would spell them out. Their longer forms (the whole
+ * header value, the base64 `user:pass`) still are.
+ */
+export const MIN_SECRET_LENGTH = 4;
+
+/**
+ * Every form in which the client's configured secrets could come back in a
+ * server's or proxy's text, longest first: each header value, its credential
+ * without the scheme ("Bearer <token>" -> token), for Basic the decoded
+ * `user:pass` and the password; the proxy's password, its `user:pass` and the
+ * base64 Proxy-Authorization; the values of the endpoint's query string. Each
+ * also URL-encoded, form-encoded, HTML-escaped and JSON-escaped.
+ */
+export function secretForms(options: Pick<ClientOptions, 'headers' | 'proxy' | 'endpoint'>): string[] {
+  const raw: string[] = [];
+  for (const value of Object.values(options.headers ?? {})) {
+    raw.push(value);
+    const scheme = /^([A-Za-z][A-Za-z0-9._~+-]*) +(\S.*)$/.exec(value);
+    if (!scheme) continue;
+    raw.push(scheme[2]);
+    if (scheme[1].toLowerCase() === 'basic') {
+      const pair = Buffer.from(scheme[2], 'base64').toString('utf8');
+      raw.push(pair, pair.slice(pair.indexOf(':') + 1));
+    }
+  }
+  const proxy = parseUrl(options.proxy);
+  if (proxy?.password) {
+    const user = safeDecode(proxy.username);
+    const password = safeDecode(proxy.password);
+    const pair = `${user}:${password}`;
+    raw.push(proxy.password, password, pair, Buffer.from(pair).toString('base64'));
+  }
+  for (const [, value] of parseUrl(options.endpoint)?.searchParams ?? []) raw.push(value);
+  const forms = new Set<string>();
+  for (const secret of raw) {
+    for (const form of [secret, encodeURIComponent(secret), encodeURIComponent(secret).replace(/%20/g, '+'), escapeHtml(secret), JSON.stringify(secret).slice(1, -1)]) {
+      if (form.length >= MIN_SECRET_LENGTH) forms.add(form);
+    }
+  }
+  return [...forms].sort((a, b) => b.length - a.length);
+}
+
+function parseUrl(url: string | undefined): URL | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url);
+  } catch {
+    return undefined;
+  }
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+/** The text of an HTML title: character references and the five named XML entities decoded. */
+function decodeEntities(text: string): string {
+  const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+  return text.replace(/&(?:#(\d{1,7})|#x([0-9a-f]{1,6})|([a-z]+));/gi, (all, dec?: string, hex?: string, name?: string) => {
+    const code = dec ? Number(dec) : hex ? parseInt(hex, 16) : undefined;
+    if (code !== undefined) return code <= 0x10ffff ? String.fromCodePoint(code) : all;
+    return named[(name ?? '').toLowerCase()] ?? all;
+  });
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * The first line of a non-HTML, non-JSON body (text/plain, or no content type), to quote
+ * what a server or proxy said when it refused ("Unauthorized: bad token"); undefined otherwise.
+ */
+function plainLine(text: string, contentType: string): string | undefined {
+  if (contentType && !/^text\/plain\b/i.test(contentType)) return undefined;
+  const line = text.split(/\r?\n/).find((l) => l.trim() !== '')?.trim();
+  return line && !line.startsWith('<') && !line.startsWith('{') ? line : undefined;
 }
 
 /** The proxy's host and port, for messages: never its credentials. */

@@ -24,7 +24,7 @@ export type VoxcpmErrorCode =
 export type RetryKind = 'server-down' | 'transient';
 
 /** Error texts stay short: they end up in status bars, logs and debug panes. */
-const MAX_MESSAGE = 300;
+export const MAX_MESSAGE = 300;
 
 export class VoxcpmError extends Error {
   readonly code: VoxcpmErrorCode;

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { VoxcpmClient } from './client';
-import { abortError, VoxcpmError } from './errors';
+import { abortError, clip, MAX_MESSAGE, VoxcpmError } from './errors';
 import type { ServerPool, ServerSlot } from './pool';
 
 /** One exchange with one server, given the time left for it. */
@@ -249,19 +249,31 @@ export class Scheduler extends EventEmitter {
       this.enqueue(job);
       return;
     }
-    this.settle(job, error);
+    this.settle(job, job.attempts > 1 ? withAttempts(error, job) : error);
   }
 
+  /**
+   * The message's deadline fell while it was not at a server. Waiting to retry
+   * (backoff or a cool-down) after a fault, it ends with that fault: the last
+   * attempt's code and text, and how many attempts were made in how long. With
+   * no attempt made, it ends with the fault that keeps every server down, or
+   * else VOXCPM_TIMEOUT (it waited in the queue behind other messages).
+   */
   private expire(job: Job): void {
     if (job.settled || job.running) return; // a running attempt has its own timeout (the time left)
     const i = this.queue.indexOf(job);
     if (i >= 0) this.queue.splice(i, 1);
-    const seconds = Math.round((Date.now() - job.started) / 100) / 10;
-    const fault = job.lastError ?? this.pool.summary().lastError;
-    const error =
-      fault && this.pool.summary().up === 0
-        ? new VoxcpmError(fault.code, `${fault.message} (gave up after ${seconds} s)`)
-        : new VoxcpmError('VOXCPM_TIMEOUT', `No answer within ${seconds} s: the message waited in the queue`);
+    let error: VoxcpmError;
+    if (job.lastError) {
+      error = withAttempts(job.lastError, job);
+    } else {
+      const seconds = secondsSince(job.started);
+      const servers = this.pool.summary();
+      error =
+        servers.lastError && servers.up === 0
+          ? withSuffix(servers.lastError, ` (gave up after ${seconds} s)`)
+          : new VoxcpmError('VOXCPM_TIMEOUT', `No answer within ${seconds} s: the message waited in the queue`);
+    }
     this.settle(job, error);
     this.emit('change');
   }
@@ -286,4 +298,23 @@ export class Scheduler extends EventEmitter {
     if (error) job.reject(error);
     else job.resolve(value);
   }
+}
+
+/** Seconds since `start`, to one decimal. */
+function secondsSince(start: number): number {
+  return Math.round((Date.now() - start) / 100) / 10;
+}
+
+/**
+ * A retried message's last fault, its code kept, saying how many attempts were
+ * made and in how long: "… (after 3 attempts in 2 s)".
+ */
+function withAttempts(error: VoxcpmError, job: Job): VoxcpmError {
+  const attempts = job.attempts === 1 ? '1 attempt' : `${job.attempts} attempts`;
+  return withSuffix(error, ` (after ${attempts} in ${secondsSince(job.started)} s)`);
+}
+
+/** The error with `suffix` added; its own text is clipped first, so the suffix always shows. */
+function withSuffix(error: VoxcpmError, suffix: string): VoxcpmError {
+  return new VoxcpmError(error.code, `${clip(error.message, MAX_MESSAGE - suffix.length)}${suffix}`, error.retry);
 }

@@ -2,6 +2,7 @@ import type { NodeAPI } from 'node-red';
 import { authHeaders } from '../lib/auth';
 import { VoxcpmError } from '../lib/errors';
 import type { ServiceSettings } from '../lib/service';
+import type { AgentOptions } from 'node:https';
 import type { ServerCredentials, ServerNodeDef, TlsConfigNode } from './types';
 
 /**
@@ -28,16 +29,37 @@ export function serviceSettings(RED: NodeAPI, def: Partial<ServerNodeDef>, creds
   try {
     settings.headers = authHeaders(def.authType, def.headerName, creds);
     if (creds.proxyUsername) settings.proxyAuth = { username: creds.proxyUsername, password: creds.proxyPassword };
-    if (def.tls) {
-      const tlsNode = RED.nodes.getNode(def.tls) as TlsConfigNode | null;
-      if (!tlsNode) throw new VoxcpmError('VOXCPM_CONFIG', 'The TLS configuration this server uses does not exist (deploy it first)');
-      const tls: Record<string, unknown> = {};
-      tlsNode.addTLSOptions(tls);
-      settings.tls = tls;
-    }
+    if (def.tls) settings.tls = tlsOptions(RED, def.tls);
   } catch (err) {
     if (!(err instanceof VoxcpmError)) throw err;
     settings.configError = err;
   }
   return settings;
+}
+
+/**
+ * The TLS options of the tls-config node `id` names (ca, cert, key,
+ * rejectUnauthorized, servername ...), as the core HTTP request node reads them.
+ *
+ * @throws VoxcpmError VOXCPM_CONFIG when `id` names no node (deleted, not
+ *   deployed), a node that is not a tls-config (e.g. an mqtt-broker), or a
+ *   tls-config that could not read its certificate files (it logged why).
+ */
+export function tlsOptions(RED: NodeAPI, id: unknown): AgentOptions {
+  const node: unknown = typeof id === 'string' ? RED.nodes.getNode(id) : null;
+  if (!node) throw new VoxcpmError('VOXCPM_CONFIG', 'The TLS configuration this server uses does not exist (deploy it first)');
+  const type = (node as { type?: unknown }).type;
+  if (type !== 'tls-config' || typeof (node as Partial<TlsConfigNode>).addTLSOptions !== 'function') {
+    throw new VoxcpmError(
+      'VOXCPM_CONFIG',
+      `The TLS configuration of this server names a node that is not a TLS configuration (${typeof type === 'string' ? type : 'unknown type'}): choose a tls-config node`,
+    );
+  }
+  const tlsNode = node as TlsConfigNode;
+  if ((tlsNode as { valid?: unknown }).valid === false) {
+    throw new VoxcpmError('VOXCPM_CONFIG', 'The TLS configuration this server uses is not usable (a certificate or key file is missing or unreadable): see its error in the log');
+  }
+  const tls: Record<string, unknown> = {};
+  tlsNode.addTLSOptions(tls);
+  return tls as AgentOptions;
 }

@@ -106,6 +106,21 @@ describe('lib/auth authHeaders: credentials to request headers', function () {
       }
     });
 
+    it('a framing or hop-by-hop header name, in any case -> VOXCPM_CONFIG naming that header', () => {
+      const names = ['Host', 'Content-Length', 'Transfer-Encoding', 'Connection', 'Keep-Alive', 'Upgrade', 'TE', 'Trailer',
+        'Proxy-Connection', 'Proxy-Authorization', 'Expect', 'Content-Type'];
+      for (const name of [...names, ...names.map((n) => n.toLowerCase()), 'HOST', ' transfer-encoding ']) {
+        // Letters and hyphens only: the name is its own pattern.
+        assert.throws(() => authHeaders('header', name, ALL), configError(new RegExp(`"${name.trim()}"`)), name);
+      }
+    });
+
+    it('names near the forbidden ones stay allowed (X-Host, Authorization, Content-Language, X-TE)', () => {
+      for (const name of ['X-Host', 'Authorization', 'Content-Language', 'X-TE', 'Hostname', 'Connection-Id']) {
+        assert.deepEqual(authHeaders('header', name, ALL), { [name]: VALUE });
+      }
+    });
+
     it('no value -> VOXCPM_CONFIG naming the header, quoting no stored value', () => {
       for (const creds of [{}, { headerValue: '' }, { token: TOKEN, password: PASSWORD, username: USER }]) {
         assert.throws(() => authHeaders('header', 'X-Api-Key', creds), configError(/X-Api-Key/, creds));

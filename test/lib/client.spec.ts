@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
-import { ClientOptions, DEFAULT_MAX_RESPONSE_BYTES, TtsRequestBody, VoxcpmClient } from '../../nodes/lib/client';
+import { ClientOptions, DEFAULT_MAX_RESPONSE_BYTES, MIN_SECRET_LENGTH, secretForms, TtsRequestBody, VoxcpmClient } from '../../nodes/lib/client';
 import { VoxcpmError, VoxcpmErrorCode } from '../../nodes/lib/errors';
 import { makeWav, WAVE_FORMAT_IEEE_FLOAT } from './wav-fixtures';
 
@@ -212,6 +212,22 @@ describe('lib/client VoxcpmClient (against a local HTTP server)', function () {
       await assert.rejects(client().synthesize(BODY), isCode('VOXCPM_HTTP', /^HTTP 502 Bad Gateway from http:\/\/127\.0\.0\.1:\d+\/api\/tts: 502 Bad Gateway$/));
     });
 
+    it('the title is quoted with its HTML entities decoded', async () => {
+      handler = (_req, res) => {
+        res.writeHead(502, { 'Content-Type': 'text/html' });
+        res.end('<title>Bad &amp; broken &lt;gateway&gt; &#34;x&#x27;</title>');
+      };
+      await assert.rejects(client().synthesize(BODY), isCode('VOXCPM_HTTP', /: Bad & broken <gateway> "x'$/));
+    });
+
+    it('a plain-text error body is quoted (its first line) with the content type', async () => {
+      handler = (_req, res) => {
+        res.writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end('\nInvalid API key\nsee the docs\n');
+      };
+      await assert.rejects(client().synthesize(BODY), isCode('VOXCPM_HTTP', /^HTTP 401 Unauthorized from http:\/\/127\.0\.0\.1:\d+\/api\/tts: "Invalid API key" \(text\/plain; charset=utf-8\)$/));
+    });
+
     it('a non-2xx answer without a title names the content type', async () => {
       handler = (_req, res) => {
         res.writeHead(503, { 'Content-Type': 'text/plain' });
@@ -301,6 +317,40 @@ describe('lib/client VoxcpmClient (against a local HTTP server)', function () {
       const port = await closedPort();
       const c = client({ endpoint: `http://127.0.0.1:${port}/api/tts` });
       await assert.rejects(c.synthesize(BODY), isCode('VOXCPM_UNREACHABLE', new RegExp(`Connection refused by http://127\\.0\\.0\\.1:${port}/api/tts`)));
+    });
+
+    it('a proxy whose name does not resolve -> VOXCPM_UNREACHABLE naming the proxy, not the server (http and https targets)', async () => {
+      // .invalid never resolves (RFC 6761): nothing leaves the machine.
+      for (const endpoint of [`${base}/api/tts`, `${base.replace('http:', 'https:')}/api/tts`]) {
+        const c = client({ endpoint, proxy: 'http://alice:proxy-pw-5150@proxy.invalid:3128' });
+        await assert.rejects(c.synthesize(BODY), (err: unknown) => {
+          isCode('VOXCPM_UNREACHABLE', /^The proxy proxy\.invalid:3128 could not be found \(DNS\)$/)(err);
+          assert.ok(!(err as Error).message.includes('127.0.0.1'), (err as Error).message);
+          assert.ok(!String((err as Error).stack).includes('proxy-pw-5150'));
+          return true;
+        });
+      }
+      assert.equal(seen.length, 0);
+    });
+
+    it('without a proxy, a name that does not resolve is the server\'s', async () => {
+      const c = client({ endpoint: 'http://voxcpm.invalid:5022/api/tts' });
+      await assert.rejects(c.synthesize(BODY), isCode('VOXCPM_UNREACHABLE', /^The host of http:\/\/voxcpm\.invalid:5022\/api\/tts cannot be found \(DNS\)$/));
+    });
+
+    it('a proxy that refuses the CONNECT tunnel (https target) -> VOXCPM_UNREACHABLE naming the proxy and the status', async () => {
+      handler = (_req, res) => success(res);
+      // This server is no proxy: it answers CONNECT with 407.
+      const refuse = (_req: http.IncomingMessage, socket: import('node:net').Socket) => {
+        socket.end('HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n');
+      };
+      server.on('connect', refuse);
+      try {
+        const c = client({ endpoint: 'https://127.0.0.1:1/api/tts', proxy: base });
+        await assert.rejects(c.synthesize(BODY), isCode('VOXCPM_UNREACHABLE', /^The proxy 127\.0\.0\.1:\d+ refused the tunnel to https:\/\/127\.0\.0\.1:1\/api\/tts with HTTP 407: it asks for credentials/));
+      } finally {
+        server.off('connect', refuse);
+      }
     });
 
     it('https:// to a plain HTTP server (TLS handshake fails) -> VOXCPM_UNREACHABLE naming TLS', async () => {
@@ -418,6 +468,152 @@ describe('lib/client VoxcpmClient (against a local HTTP server)', function () {
       assert.ok(seen.length >= 9);
       assert.ok(seen.every((s) => s.headers.authorization === SECRET && s.headers['x-api-key'] === SECRET_KEY));
       assert.ok(seen.every((s) => s.url === `/api/tts?key=${QUERY_SECRET}`));
+    });
+
+    describe('secrets a server or a proxy echoes back are redacted from every error', () => {
+      // Characters that URL-, form- and HTML-encoding change, so each form is its own string.
+      const TOKEN = 'tok+en/S3cret=42&x"y';
+      const USER = 'kitchen pi';
+      const PASSWORD = 'pa ss/w&rd=7"';
+      const HEADER_VALUE = 'hv-Secr3t+value/9';
+      const PROXY_PASSWORD = 'pr0xy pw&=/';
+      const BASIC = Buffer.from(`${USER}:${PASSWORD}`).toString('base64');
+      const PROXY_BASIC = Buffer.from(`proxy-user:${PROXY_PASSWORD}`).toString('base64');
+      const RAW = [TOKEN, PASSWORD, `${USER}:${PASSWORD}`, BASIC, HEADER_VALUE, PROXY_PASSWORD, PROXY_BASIC];
+      /** Every form a leak could take. */
+      const LEAKS = RAW.flatMap((s) => [s, encodeURIComponent(s), encodeURIComponent(s).replace(/%20/g, '+')]);
+
+      /** What the server echoes: everything secret it received in a request, in one string. */
+      function echoOf(req: http.IncomingMessage): string {
+        const parts: string[] = [];
+        for (const name of ['authorization', 'x-api-key', 'proxy-authorization']) {
+          const v = req.headers[name];
+          if (typeof v !== 'string') continue;
+          parts.push(v);
+          const [scheme, cred] = v.split(' ');
+          if (cred) {
+            parts.push(cred);
+            if (/basic/i.test(scheme)) {
+              const pair = Buffer.from(cred, 'base64').toString('utf8');
+              parts.push(pair, pair.slice(pair.indexOf(':') + 1));
+            }
+          }
+        }
+        return parts.join(' | ');
+      }
+
+      const ANSWERS: Array<[string, (req: http.IncomingMessage, res: http.ServerResponse) => void]> = [
+        ['JSON error in a 401', (q, s) => json(s, 401, { status: 'error', message: `bad credentials: ${echoOf(q)}` })],
+        ['JSON error in a 200', (q, s) => json(s, 200, { status: 'error', message: `bad credentials: ${echoOf(q)}` })],
+        ['URL-encoded in a JSON error', (q, s) => json(s, 403, { status: 'error', message: `denied ${encodeURIComponent(echoOf(q))}` })],
+        [
+          'HTML 401 page whose title quotes it',
+          (q, s) => {
+            s.writeHead(401, { 'Content-Type': 'text/html' });
+            s.end(`<html><head><title>Denied: ${echoOf(q)}</title></head></html>`);
+          },
+        ],
+        [
+          'HTML-escaped in a title',
+          (q, s) => {
+            const escaped = echoOf(q).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+            s.writeHead(401, { 'Content-Type': 'text/html' });
+            s.end(`<title>${escaped}</title>`);
+          },
+        ],
+        [
+          'partly HTML-escaped in a title (& escaped, " not)',
+          (q, s) => {
+            s.writeHead(401, { 'Content-Type': 'text/html' });
+            s.end(`<title>${echoOf(q).replace(/&/g, '&amp;')}</title>`);
+          },
+        ],
+        [
+          'a plain-text 401 body',
+          (q, s) => {
+            s.writeHead(401, { 'Content-Type': 'text/plain' });
+            s.end(`bad credentials: ${echoOf(q)}\n`);
+          },
+        ],
+        [
+          'the status line\'s reason phrase',
+          (q, s) => {
+            s.writeHead(401, `Bad ${echoOf(q).replace(/[^\x20-\x7e]/g, '')}`, { 'Content-Type': 'text/plain' });
+            s.end();
+          },
+        ],
+        [
+          'a 407 from the proxy',
+          (q, s) => {
+            s.writeHead(407, { 'Content-Type': 'text/html' });
+            s.end(`<title>Proxy says no to ${echoOf(q)}</title>`);
+          },
+        ],
+        [
+          'cut by the 200-character clip in the middle of the secret',
+          (q, s) => json(s, 500, { status: 'error', message: `${'x'.repeat(186)}${echoOf(q)}` }),
+        ],
+      ];
+
+      const AUTH: Array<[string, Partial<ClientOptions>]> = [
+        ['bearer', { headers: { Authorization: `Bearer ${TOKEN}` } }],
+        ['basic', { headers: { Authorization: `Basic ${BASIC}` } }],
+        ['custom header', { headers: { 'X-Api-Key': HEADER_VALUE } }],
+        // This test server is also the proxy: an http target goes to it as an absolute URI.
+        ['proxy password', { proxy: '' }],
+      ];
+
+      for (const [auth, over] of AUTH) {
+        it(`${auth}: redacted as *** from the JSON message, the HTML title, a plain body, the reason phrase, in every encoding`, async () => {
+          const options: Partial<ClientOptions> =
+            over.proxy === undefined
+              ? over
+              : { endpoint: 'http://voxcpm.invalid:5022/api/tts', proxy: `http://proxy-user:${encodeURIComponent(PROXY_PASSWORD)}@127.0.0.1:${new URL(base).port}` };
+          for (const [name, answer] of ANSWERS) {
+            handler = answer;
+            await assert.rejects(client(options).synthesize(BODY), (err: unknown) => {
+              assert.ok(err instanceof VoxcpmError, `${name}: ${String(err)}`);
+              for (const leak of LEAKS) {
+                // A secret cut by a clip must not survive in part either: not even its first 6 characters.
+                assert.ok(!err.message.includes(leak.slice(0, 6)), `${auth}, ${name}: "${err.message}" contains ${leak}`);
+                assert.ok(!String(err.stack).includes(leak), `${auth}, ${name}: the stack contains ${leak}`);
+              }
+              assert.match(err.message, /\*\*\*/, `${auth}, ${name}: nothing was redacted: ${err.message}`);
+              return true;
+            });
+          }
+          // The secrets did travel, so the checks above meant something.
+          assert.ok(seen.length >= ANSWERS.length);
+          assert.ok(seen.every((r) => echoOf({ headers: r.headers } as http.IncomingMessage) !== ''));
+        });
+      }
+
+      it('what is not secret stays: the status, the server, the rest of the text', async () => {
+        handler = (q, s) => json(s, 401, { status: 'error', message: `bad credentials: ${echoOf(q)} (expired)` });
+        await assert.rejects(
+          client({ headers: { Authorization: `Bearer ${TOKEN}` } }).synthesize(BODY),
+          isCode('VOXCPM_SERVER_ERROR', /^The VoxCPM2 server answered with an error \(HTTP 401\): "bad credentials: \*\*\* \| \*\*\* \(expired\)"$/),
+        );
+      });
+
+      it('network error texts are redacted the same way (the redactor every error goes through)', () => {
+        const c = client({ headers: { Authorization: `Bearer ${TOKEN}` }, proxy: `http://u:${encodeURIComponent(PROXY_PASSWORD)}@127.0.0.1:3128` });
+        const text = `connect ECONNRESET ${TOKEN} ${encodeURIComponent(TOKEN)} via ${encodeURIComponent(PROXY_PASSWORD)} ${PROXY_PASSWORD}`;
+        assert.equal(c.redact(text), 'connect ECONNRESET *** *** via *** ***');
+      });
+
+      it(`secrets shorter than ${MIN_SECRET_LENGTH} characters are not redacted as bare text; their longer forms are`, () => {
+        const basic = Buffer.from('al:pw1').toString('base64');
+        const c = client({ headers: { Authorization: `Basic ${basic}`, 'X-Key': 'abc' } });
+        assert.equal(c.redact('a password pw1 and abc'), 'a password pw1 and abc');
+        assert.equal(c.redact(`sent Basic ${basic}, i.e. al:pw1`), 'sent ***, i.e. ***');
+        assert.ok(secretForms({ endpoint: base, headers: { 'X-Key': 'abc' } }).length === 0);
+      });
+
+      it('the query-string values of the endpoint count as secrets', () => {
+        const c = client({ endpoint: `${base}/api/tts?key=${QUERY_SECRET}` });
+        assert.equal(c.redact(`GET /api/tts?key=${QUERY_SECRET} denied`), 'GET /api/tts?key=*** denied');
+      });
     });
   });
 });
