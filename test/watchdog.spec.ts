@@ -7,7 +7,9 @@
  * Bounds asserted (generous for a loaded CI machine; `npm run soak` prints the figures):
  * - event loop never held longer than EVENT_LOOP_MAX_MS at a time;
  * - Node-RED's HTTP answers a probe every 50 ms, none slower than PROBE_MAX_MS;
- * - RSS rises by less than RSS_MAX_MB over the test.
+ * - RSS rises by less than RSS_MAX_MB over the test; resampling five minutes of
+ *   48 kHz float (a 77 MB answer) by less than RESAMPLE_RSS_MAX_MB: the answer, its
+ *   samples and wavefile's working set in the worker (~7 bytes per input byte).
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -20,6 +22,7 @@ import { calls, codeOf, helper, IDS, loadFlow, run, useSimulator, type ErrorMess
 const EVENT_LOOP_MAX_MS = 150;
 const PROBE_MAX_MS = 400;
 const RSS_MAX_MB = 300;
+const RESAMPLE_RSS_MAX_MB = 700;
 
 interface Watch {
   stop(): Promise<{ maxLoopMs: number; maxProbeMs: number; probes: number; failedProbes: number; rssRiseMB: number }>;
@@ -72,7 +75,7 @@ function watch(): Watch {
   };
 }
 
-async function watched<T>(fn: () => Promise<T>): Promise<T> {
+async function watched<T>(fn: () => Promise<T>, rssMaxMB = RSS_MAX_MB): Promise<T> {
   const w = watch();
   let result: T;
   try {
@@ -84,7 +87,7 @@ async function watched<T>(fn: () => Promise<T>): Promise<T> {
     assert.ok(m.maxLoopMs < EVENT_LOOP_MAX_MS, `the event loop was held ${m.maxLoopMs.toFixed(0)} ms (${figures})`);
     assert.ok(m.maxProbeMs < PROBE_MAX_MS, `Node-RED's HTTP took ${m.maxProbeMs.toFixed(0)} ms to answer (${figures})`);
     assert.equal(m.failedProbes, 0, `Node-RED's HTTP failed ${m.failedProbes} probes`);
-    assert.ok(m.rssRiseMB < RSS_MAX_MB, `RSS rose ${m.rssRiseMB.toFixed(0)} MB (${figures})`);
+    assert.ok(m.rssRiseMB < rssMaxMB, `RSS rose ${m.rssRiseMB.toFixed(0)} MB (${figures})`);
   }
   return result;
 }
@@ -218,42 +221,63 @@ describe('watchdog: one message cannot take Node-RED down', function () {
   });
 });
 
-describe('watchdog: a huge answer cannot freeze Node-RED', function () {
+/** A WAV of `frames` frames, mono, as given (sample bytes left as zeros, or 0x80 for 8-bit silence). */
+function wavOf(frames: number, sampleRate: number, format: 'pcm8' | 'float32'): Buffer {
+  const bytes = format === 'pcm8' ? 1 : 4;
+  const wav = Buffer.alloc(44 + frames * bytes, format === 'pcm8' ? 0x80 : 0);
+  wav.write('RIFF', 0, 'latin1');
+  wav.writeUInt32LE(36 + frames * bytes, 4);
+  wav.write('WAVEfmt ', 8, 'latin1');
+  wav.writeUInt32LE(16, 16);
+  wav.writeUInt16LE(format === 'pcm8' ? 1 : 3, 20);
+  wav.writeUInt16LE(1, 22);
+  wav.writeUInt32LE(sampleRate, 24);
+  wav.writeUInt32LE(sampleRate * bytes, 28);
+  wav.writeUInt16LE(bytes, 32);
+  wav.writeUInt16LE(bytes * 8, 34);
+  wav.write('data', 36, 'latin1');
+  wav.writeUInt32LE(frames * bytes, 40);
+  if (format === 'float32') for (let i = 0; i < frames; i++) wav.writeFloatLE(0.25 * Math.sin(i / 20), 44 + 4 * i);
+  return wav;
+}
+
+/** A server that answers every request with the same (large) valid answer; probes get the API's refusal. */
+async function answerServer(wav: Buffer): Promise<{ url: string; close(): Promise<void> }> {
+  const answer = JSON.stringify({ status: 'success', sample_rate: wav.readUInt32LE(24), audio: wav.toString('base64') });
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const probe = (JSON.parse(Buffer.concat(chunks).toString()) as { text: string }).text === '';
+      res.setHeader('content-type', 'application/json');
+      res.end(probe ? '{"status":"error","message":"text cannot be empty"}' : answer);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+describe('watchdog: huge answers and heavy audio work cannot freeze Node-RED', function () {
   this.timeout(60000);
-  let server: http.Server;
-  let url = '';
-  /** 26 MB of 8-bit audio at 1 kHz (7 hours), as a valid answer. */
-  let answer = '';
+  let eightBit: { url: string; close(): Promise<void> };
+  let fiveMinutes: { url: string; close(): Promise<void> };
 
   before(async () => {
-    const frames = 26 * 1024 * 1024;
-    const wav = Buffer.alloc(44 + frames, 0x80);
-    wav.write('RIFF', 0, 'latin1');
-    wav.writeUInt32LE(36 + frames, 4);
-    wav.write('WAVEfmt ', 8, 'latin1');
-    wav.writeUInt32LE(16, 16);
-    wav.writeUInt16LE(1, 20);
-    wav.writeUInt16LE(1, 22);
-    wav.writeUInt32LE(1000, 24);
-    wav.writeUInt32LE(1000, 28);
-    wav.writeUInt16LE(1, 32);
-    wav.writeUInt16LE(8, 34);
-    wav.write('data', 36, 'latin1');
-    wav.writeUInt32LE(frames, 40);
-    answer = JSON.stringify({ status: 'success', sample_rate: 1000, audio: wav.toString('base64') });
-    server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const probe = (JSON.parse(Buffer.concat(chunks).toString()) as { text: string }).text === '';
-        res.setHeader('content-type', 'application/json');
-        res.end(probe ? '{"status":"error","message":"text cannot be empty"}' : answer);
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // 26 MB of 8-bit audio at 1 kHz (7 hours), and five minutes of 48 kHz float (55 MB): valid answers.
+    eightBit = await answerServer(wavOf(26 * 1024 * 1024, 1000, 'pcm8'));
+    fiveMinutes = await answerServer(wavOf(300 * 48000, 48000, 'float32'));
   });
-  after(() => new Promise<void>((r) => server.close(() => r())));
+  after(async () => {
+    await eightBit.close();
+    await fiveMinutes.close();
+  });
   beforeEach((done) => {
     helper.startServer(done);
   });
@@ -263,11 +287,47 @@ describe('watchdog: a huge answer cannot freeze Node-RED', function () {
   });
 
   it('26 MB of 8-bit 1 kHz audio to be resampled to 16 kHz: refused from its header (416 MB > the limit), Node-RED answering', async () => {
-    await loadFlow({ type: 'voxcpm-tts', url, props: { sampleRate: 16000 } });
+    await loadFlow({ type: 'voxcpm-tts', url: eightBit.url, props: { sampleRate: 16000 } });
     const started = Date.now();
     const outcomes = await watched(() => outcomesOf({ payload: 'Hello there.' }));
     assert.equal(caughtCode(outcomes), 'VOXCPM_INPUT_INVALID');
-    assert.match((outcomes[0].msg as ErrorMessage).error.message, /would take 41\d\.\d MB, more than the response limit of 100 MB/);
+    assert.match((outcomes[0].msg as ErrorMessage).error.message, /would take 41\d(\.\d)? MB, more than the response limit of 100 MB/);
     assert.ok(Date.now() - started < 10000, `took ${Date.now() - started} ms`);
+  });
+
+  it('five minutes of 48 kHz float resampled to 16 kHz: done in the worker thread, Node-RED answering throughout', async () => {
+    await loadFlow({ type: 'voxcpm-tts', url: fiveMinutes.url, props: { sampleRate: 16000 }, serverProps: { timeout: '60' } });
+    const outcomes = await watched(() => outcomesOf({ payload: 'Hello there.' }, 1, 50000), RESAMPLE_RSS_MAX_MB);
+    assert.equal(outcomes[0].kind, 'sent');
+    assert.equal(outcomes[0].msg.sampleRate, 16000);
+    assert.equal(Math.round(outcomes[0].msg.duration as number), 300);
+  });
+
+  it('the same work ends at msg.timeout: VOXCPM_TIMEOUT in time, and the node keeps working', async () => {
+    await loadFlow({ type: 'voxcpm-tts', url: fiveMinutes.url, props: { sampleRate: 16000 }, serverProps: { timeout: '60' } });
+    const started = Date.now();
+    const outcomes = await watched(() => outcomesOf({ payload: 'Hello there.', timeout: 2 }), RESAMPLE_RSS_MAX_MB);
+    assert.equal(caughtCode(outcomes), 'VOXCPM_TIMEOUT');
+    assert.ok(Date.now() - started < 4000, `took ${Date.now() - started} ms`);
+  });
+
+  it('the same work ends at msg.reset and at a redeploy, at once', async () => {
+    await loadFlow({ type: 'voxcpm-tts', url: fiveMinutes.url, props: { sampleRate: 16000 }, serverProps: { timeout: '60' } });
+    const node = helper.getNode(IDS.node);
+    const resetAt = { t: 0 };
+    const outcome = run([{ payload: 'Hello there.' }], { count: 1, settleMs: 50, timeoutMs: 10000 });
+    setTimeout(() => {
+      resetAt.t = Date.now();
+      node.receive({ reset: true });
+    }, 1500);
+    const [o] = await outcome;
+    assert.equal(caughtCode([o]), 'VOXCPM_ABORTED');
+    assert.ok(Date.now() - resetAt.t < 500, `ended ${Date.now() - resetAt.t} ms after the reset`);
+    // A redeploy during the work: close completes at once.
+    node.receive({ payload: 'Hello again.' });
+    await new Promise((r) => setTimeout(r, 1500));
+    const t0 = Date.now();
+    await helper.unload();
+    assert.ok(Date.now() - t0 < 1000, `close took ${Date.now() - t0} ms`);
   });
 });

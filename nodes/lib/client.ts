@@ -2,8 +2,9 @@ import axios, { AxiosError, AxiosInstance, AxiosProxyConfig } from 'axios';
 import { HttpsProxyAgent } from 'hpagent';
 import http from 'node:http';
 import https from 'node:https';
-import { decodeBase64Text } from './base64';
+import type { AnswerBody } from './answer-body';
 import { clip, RetryKind, VoxcpmError } from './errors';
+import { offload } from './offload';
 import { parseWav, WavFormatError, WavInfo } from './wav';
 
 /** The JSON body of `POST /api/tts`. The documented examples always send all four keys. */
@@ -98,7 +99,7 @@ export class VoxcpmClient {
       // Proxies are chosen by the caller (setting, then http_proxy/https_proxy/no_proxy), never by axios itself.
       proxy,
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      responseType: 'text',
+      responseType: 'arraybuffer',
       // The body is parsed here, not by axios, so that non-JSON answers can be named.
       transformResponse: [(data: unknown) => data],
       validateStatus: () => true,
@@ -127,11 +128,12 @@ export class VoxcpmClient {
     if (signal?.aborted) deadline.abort();
     else signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const res = await this.http.post<string>(this.endpoint, body, {
+      const res = await this.http.post<Buffer>(this.endpoint, body, {
         signal: deadline.signal,
         headers: this.options.headers,
       });
-      return this.readAnswer(res.status, res.statusText, String(res.headers['content-type'] ?? ''), res.data, Date.now() - started);
+      const answer = await offload.readAnswer(res.data, deadline.signal);
+      return this.readAnswer(res.status, res.statusText, String(res.headers['content-type'] ?? ''), answer, Date.now() - started);
     } catch (err) {
       // The one way out for every error this client makes: the configured secrets are cut out here.
       throw this.redacted(this.errorFor(err, timedOut, signal, timeoutMs));
@@ -199,8 +201,8 @@ export class VoxcpmClient {
     return clip(this.redact(text), max);
   }
 
-  private readAnswer(status: number, statusText: string, contentType: string, text: string, elapsedMs: number): SynthesisResult {
-    const json = parseJson(text);
+  private readAnswer(status: number, statusText: string, contentType: string, answer: AnswerBody, elapsedMs: number): SynthesisResult {
+    const { json, head: text } = answer;
     const where = this.displayEndpoint;
     // The document does not say which HTTP status an error body comes with: read it whatever the status.
     if (isObject(json) && json.status === 'error') {
@@ -224,10 +226,10 @@ export class VoxcpmClient {
     if (!isObject(json) || json.status !== 'success') {
       throw new VoxcpmError('VOXCPM_BAD_RESPONSE', `The answer from ${where} is JSON but not the VoxCPM2 API's (no "status":"success")`);
     }
-    if (typeof json.audio !== 'string' || json.audio === '') {
+    if (answer.audio === undefined) {
       throw new VoxcpmError('VOXCPM_BAD_RESPONSE', `The answer from ${where} says success but carries no audio`);
     }
-    const wav = decodeBase64Text(json.audio);
+    const wav = answer.audio;
     if (!wav) {
       throw new VoxcpmError('VOXCPM_BAD_RESPONSE', `The audio from ${where} is not valid base64`);
     }
@@ -422,16 +424,6 @@ function connectTimeout<A extends http.Agent>(Base: AgentClass<A>, ms: number): 
     }
   }
   return WithConnectTimeout as unknown as AgentClass<A>;
-}
-
-function parseJson(text: string): unknown {
-  const start = text.trimStart()[0];
-  if (start !== '{' && start !== '[') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -3,6 +3,7 @@
  * (sample conversion, splitting long text), away from Node-RED's event loop.
  */
 import { parentPort } from 'node:worker_threads';
+import { readAnswerBody } from './answer-body';
 import { convertSamples, type AudioShape } from './audio';
 import { splitText } from './chunk';
 
@@ -10,21 +11,32 @@ export type OffloadJob =
   /** The samples of a WAV (copied for this thread) in another layout: see convertSamples. */
   | { op: 'convert'; wav: Uint8Array; target: AudioShape }
   /** A text's pieces: see splitText. */
-  | { op: 'split'; text: string; maxChunk: number };
+  | { op: 'split'; text: string; maxChunk: number }
+  /** A server's answer body, read: see readAnswerBody. */
+  | { op: 'answer'; body: Uint8Array };
 
 export type OffloadRequest = OffloadJob & { id: number };
 
 export type OffloadReply =
   | { id: number; data: Uint8Array }
   | { id: number; pieces: string[] }
+  | { id: number; json: unknown; audio?: Uint8Array | null; head: string }
   | { id: number; error: { name: string; message: string } };
 
 function perform(job: OffloadRequest): { reply: OffloadReply; transfer: ArrayBuffer[] } {
   if (job.op === 'split') return { reply: { id: job.id, pieces: splitText(job.text, job.maxChunk) }, transfer: [] };
-  const out = convertSamples(Buffer.from(job.wav.buffer, job.wav.byteOffset, job.wav.byteLength), job.target);
-  // Only a buffer of its own can be handed over without a copy.
-  const own = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out : Buffer.from(out);
+  if (job.op === 'answer') {
+    const { json, audio, head } = readAnswerBody(Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength));
+    const own = audio ? ownBuffer(audio) : audio;
+    return { reply: { id: job.id, json, audio: own, head }, transfer: own ? [own.buffer as ArrayBuffer] : [] };
+  }
+  const own = ownBuffer(convertSamples(Buffer.from(job.wav.buffer, job.wav.byteOffset, job.wav.byteLength), job.target));
   return { reply: { id: job.id, data: own }, transfer: [own.buffer as ArrayBuffer] };
+}
+
+/** Only a buffer that is all of its memory can be handed over without a copy. */
+function ownBuffer(buf: Buffer): Buffer {
+  return buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength ? buf : Buffer.from(buf);
 }
 
 parentPort?.on('message', (job: OffloadRequest) => {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { readAnswerBody, type AnswerBody } from './answer-body';
 import type { AudioShape } from './audio';
 import { splitText } from './chunk';
 import { abortError } from './errors';
@@ -11,6 +12,9 @@ const IDLE_MS = 10_000;
 
 /** Texts shorter than this are split here: a round trip to the thread costs more (splitText: ~5 µs a character). */
 const SPLIT_HERE_CHARS = 2000;
+
+/** Answers smaller than this are read here (JSON and base64: ~10 ms per MB). */
+const ANSWER_HERE_BYTES = 1024 * 1024;
 
 interface Task {
   id: number;
@@ -25,8 +29,9 @@ interface Task {
 /**
  * Work whose CPU time grows with its input, run in one worker thread so that
  * Node-RED's event loop never waits for it: sample conversion (wavefile's
- * resampler takes ~2 s per minute of 48 kHz float) and splitting long text
- * (Intl.Segmenter: ~100 ms for 20,000 characters). Jobs run one at a time, in
+ * resampler takes ~2 s per minute of 48 kHz float), splitting long text
+ * (Intl.Segmenter: ~100 ms for 20,000 characters) and reading large answers
+ * (JSON and base64: ~0.9 s for 100 MB). Jobs run one at a time, in
  * order of arrival. An aborted job that waits is dropped; one that runs ends
  * the worker (synchronous work cannot be stopped otherwise), and the next job
  * starts a new one.
@@ -56,6 +61,19 @@ export class OffloadThread {
     if (text.length < SPLIT_HERE_CHARS) return splitText(text, maxChunk);
     const reply = await this.submit({ op: 'split', text, maxChunk }, [], signal);
     return (reply as { pieces: string[] }).pieces;
+  }
+
+  /** readAnswerBody(body), off the event loop for a large body, which is handed over (do not use it after). Rejects as `convert` does. */
+  async readAnswer(body: Buffer, signal?: AbortSignal): Promise<AnswerBody> {
+    if (body.length < ANSWER_HERE_BYTES) return readAnswerBody(body);
+    const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : Buffer.from(body);
+    const reply = (await this.submit({ op: 'answer', body: own }, [own.buffer as ArrayBuffer], signal)) as {
+      json: unknown;
+      audio?: Uint8Array | null;
+      head: string;
+    };
+    const audio = reply.audio ? Buffer.from(reply.audio.buffer, reply.audio.byteOffset, reply.audio.byteLength) : reply.audio;
+    return { json: reply.json, audio, head: reply.head };
   }
 
   /** Ends the worker (jobs that arrive later start a new one). */
