@@ -243,7 +243,8 @@ function wavOf(frames: number, sampleRate: number, format: 'pcm8' | 'float32'): 
 
 /** A server that answers every request with the same (large) valid answer; probes get the API's refusal. */
 async function answerServer(wav: Buffer): Promise<{ url: string; close(): Promise<void> }> {
-  const answer = JSON.stringify({ status: 'success', sample_rate: wav.readUInt32LE(24), audio: wav.toString('base64') });
+  // Bytes ready to write: the server lives in this process and must not hold its event loop either.
+  const answer = Buffer.from(JSON.stringify({ status: 'success', sample_rate: wav.readUInt32LE(24), audio: wav.toString('base64') }));
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));

@@ -339,14 +339,11 @@ async function runLocale(browser: Browser, url: string, sim: VoxCpmSimulator, lo
       await page.locator('#red-ui-workspace-chart').waitFor({ state: 'visible' });
       await page.locator(`[id="${IDS.tts}"]`).waitFor({ state: 'visible' });
       await page.locator('#red-ui-loading-progress').waitFor({ state: 'hidden' }).catch(() => undefined);
-      // Node-RED 4 asks once, after loading, whether to check for updates, unless the choice is
-      // made (NODE_RED_DISABLE_TELEMETRY, set below; Node-RED 3 never asks). Should it ask anyway,
-      // answer "no" as a user would, so the dialog does not cover the editor.
-      if (await page.evaluate(() => (globalThis as any).RED.settings.telemetryEnabled === undefined && !!(globalThis as any).RED.settings.get)) {
-        const no = page.locator('.red-ui-dialog-toolbar button').last();
-        if (await no.waitFor({ state: 'visible', timeout: 3000 }).then(() => true, () => false)) await no.click();
-        await page.locator('.red-ui-shade').first().waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
-      }
+      // Node-RED 4.1+ asks once, after loading, whether to check for updates: the demo's settings
+      // (telemetry off, tools/launch.ts) answer it, so no prompt may cover the flow.
+      await page.waitForTimeout(1500);
+      const prompts = await page.locator('.red-ui-dialog:visible, .red-ui-notification:visible').count();
+      assert(prompts === 0, `${prompts} prompt(s) cover the editor on a fresh start`);
       const language = await page.evaluate(() => (globalThis as any).navigator.language as string);
       assert(language === locale, `navigator.language is ${language}`);
       const deploy = (await page.locator('#red-ui-header-button-deploy').innerText()).trim();
@@ -588,8 +585,7 @@ async function main(): Promise<number> {
       const simUrl = await sim.start(0);
       const executablePath = findChromium();
       const port = await freePort();
-      // No update check (and no dialog asking for it): the run stays offline and the same everywhere.
-      process.env.NODE_RED_DISABLE_TELEMETRY = 'true';
+      // No NODE_RED_DISABLE_TELEMETRY here: the launcher's settings (as the demo's) must keep the prompt away.
       [nodeRed, browser] = await Promise.all([
         launchNodeRed({ userDir, port, flows: flows(simUrl), packageDir: PACKAGE_DIR, quiet: true }),
         chromium.launch({

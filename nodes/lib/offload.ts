@@ -45,13 +45,16 @@ export class OffloadThread {
 
   /**
    * The sample bytes of `wav` in the `target` layout (see convertSamples).
-   * Rejects with the signal's reason when aborted, with WavFormatError or
-   * RangeError as convertSamples throws them, and with an Error if the worker dies.
+   * `handOver`: the caller will not use `wav` again, so its memory may move to
+   * the thread without a copy (it is then empty here). Rejects with the signal's
+   * reason when aborted, with WavFormatError or RangeError as convertSamples
+   * throws them, and with an Error if the worker dies.
    */
-  async convert(wav: Buffer, target: AudioShape, signal?: AbortSignal): Promise<Buffer> {
-    // The audio may be shared (a cached or shared answer): the thread gets a copy.
-    const copy = new Uint8Array(wav);
-    const reply = await this.submit({ op: 'convert', wav: copy, target }, [copy.buffer], signal);
+  async convert(wav: Buffer, target: AudioShape, signal?: AbortSignal, handOver = false): Promise<Buffer> {
+    // Shared audio (a cached or shared answer) goes as a copy; a buffer that is not all of its memory too.
+    const whole = handOver && wav.byteOffset === 0 && wav.byteLength === wav.buffer.byteLength && !(wav.buffer instanceof SharedArrayBuffer);
+    const sent = whole ? new Uint8Array(wav.buffer as ArrayBuffer) : new Uint8Array(wav);
+    const reply = await this.submit({ op: 'convert', wav: sent, target }, [sent.buffer as ArrayBuffer], signal);
     const data = (reply as { data: Uint8Array }).data;
     return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   }

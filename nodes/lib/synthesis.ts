@@ -355,7 +355,8 @@ async function toShape(raw: Raw, target: AudioShape, run: MessageRun): Promise<B
     );
   }
   try {
-    return await offload.convert(raw.wav, target, run.signal);
+    // An answer no one else holds is handed to the thread without a copy: only its samples are kept.
+    return await offload.convert(raw.wav, target, run.signal, !raw.shared);
   } catch (err) {
     if (err instanceof WavFormatError || err instanceof RangeError) {
       throw new VoxcpmError('VOXCPM_BAD_RESPONSE', `The server's audio could not be converted: ${err.message}`);
