@@ -4,7 +4,10 @@
  * process as the runtime, how long the event loop was held (perf_hooks), how
  * long Node-RED's own HTTP took to answer, and how far RSS rose.
  *
- * Bounds asserted (generous for a loaded CI machine; `npm run soak` prints the figures):
+ * Bounds asserted, generous for a shared 2-core CI machine where the event-loop delay also
+ * counts the time the OS gives other threads (measured alone: 10–100 ms; set
+ * VOXCPM_WATCHDOG_LOG=1 to print the figures); before this bound existed, these cases held
+ * the loop for 13 s to 3.5 minutes:
  * - event loop never held longer than EVENT_LOOP_MAX_MS at a time;
  * - Node-RED's HTTP answers a probe every 50 ms, none slower than PROBE_MAX_MS;
  * - RSS rises by less than RSS_MAX_MB over the test; resampling five minutes of
@@ -19,8 +22,8 @@ import type { VoxcpmService } from '../nodes/lib/service';
 import { VoxCpmSimulator } from '../tools/simulator';
 import { calls, codeOf, helper, IDS, loadFlow, run, useSimulator, type ErrorMessage, type Outcome, type TestMessage } from './support/runtime';
 
-const EVENT_LOOP_MAX_MS = 150;
-const PROBE_MAX_MS = 400;
+const EVENT_LOOP_MAX_MS = 250;
+const PROBE_MAX_MS = 500;
 const RSS_MAX_MB = 300;
 const RESAMPLE_RSS_MAX_MB = 700;
 
@@ -32,7 +35,7 @@ interface Watch {
 function watch(): Watch {
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
-  const rss0 = process.memoryUsage().rss;
+  const rss0 = process.memoryUsage.rss();
   let rssMax = rss0;
   let maxProbeMs = 0;
   let probes = 0;
@@ -54,7 +57,7 @@ function watch(): Watch {
       });
       maxProbeMs = Math.max(maxProbeMs, performance.now() - t0);
       probes++;
-      rssMax = Math.max(rssMax, process.memoryUsage().rss);
+      rssMax = Math.max(rssMax, process.memoryUsage.rss());
       await new Promise((r) => setTimeout(r, 50));
     }
   };
