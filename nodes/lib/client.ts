@@ -2,6 +2,7 @@ import axios, { AxiosError, AxiosInstance, AxiosProxyConfig } from 'axios';
 import { HttpsProxyAgent } from 'hpagent';
 import http from 'node:http';
 import https from 'node:https';
+import type { Readable } from 'node:stream';
 import type { AnswerBody } from './answer-body';
 import { clip, RetryKind, VoxcpmError } from './errors';
 import { offload } from './offload';
@@ -99,7 +100,8 @@ export class VoxcpmClient {
       // Proxies are chosen by the caller (setting, then http_proxy/https_proxy/no_proxy), never by axios itself.
       proxy,
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      responseType: 'arraybuffer',
+      // Read as it arrives (readBody): a large answer is never copied in one piece on the event loop.
+      responseType: 'stream',
       // The body is parsed here, not by axios, so that non-JSON answers can be named.
       transformResponse: [(data: unknown) => data],
       validateStatus: () => true,
@@ -128,11 +130,12 @@ export class VoxcpmClient {
     if (signal?.aborted) deadline.abort();
     else signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const res = await this.http.post<Buffer>(this.endpoint, body, {
+      const res = await this.http.post<Readable>(this.endpoint, body, {
         signal: deadline.signal,
         headers: this.options.headers,
       });
-      const answer = await offload.readAnswer(res.data, deadline.signal);
+      const bytes = await this.readBody(res.data, Number(res.headers['content-length']));
+      const answer = await offload.readAnswer(bytes, deadline.signal);
       return this.readAnswer(res.status, res.statusText, String(res.headers['content-type'] ?? ''), answer, Date.now() - started);
     } catch (err) {
       // The one way out for every error this client makes: the configured secrets are cut out here.
@@ -177,6 +180,44 @@ export class VoxcpmClient {
   close(): void {
     this.agents.http.destroy();
     this.agents.https.destroy();
+  }
+
+  /**
+   * The whole body of an answer, at most the response limit: copied chunk by
+   * chunk as it arrives into one buffer (sized by Content-Length when given), so
+   * no single step copies megabytes. Rejects with VOXCPM_BAD_RESPONSE past the
+   * limit, with the stream's error when the connection is cut.
+   */
+  private readBody(stream: Readable, declared: number): Promise<Buffer> {
+    const limit = this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    const tooLarge = () =>
+      new VoxcpmError('VOXCPM_BAD_RESPONSE', `The answer from ${this.displayEndpoint} is larger than the limit of ${formatSize(limit)} and was cut off`);
+    return new Promise<Buffer>((resolve, reject) => {
+      if (declared > limit) {
+        stream.destroy();
+        return reject(tooLarge());
+      }
+      let buffer = Buffer.allocUnsafe(Number.isInteger(declared) && declared >= 0 ? declared : 64 * 1024);
+      let size = 0;
+      stream.on('data', (chunk: Buffer) => {
+        if (size + chunk.length > limit) {
+          stream.destroy();
+          reject(tooLarge());
+          return;
+        }
+        if (size + chunk.length > buffer.length) {
+          const grown = Buffer.allocUnsafe(Math.max(2 * buffer.length, size + chunk.length));
+          buffer.copy(grown, 0, 0, size);
+          buffer = grown;
+        }
+        chunk.copy(buffer, size);
+        size += chunk.length;
+      });
+      stream.once('end', () => resolve(size === buffer.length ? buffer : buffer.subarray(0, size)));
+      stream.once('error', reject);
+      // A connection cut mid-answer ends some streams with 'close' and no 'end' or 'error'.
+      stream.once('close', () => reject(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })));
+    });
   }
 
   /** What a failed exchange ends with, before redaction. */
