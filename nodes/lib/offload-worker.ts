@@ -5,7 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import { readAnswerBody } from './answer-body';
 import { convertSamples, type AudioShape } from './audio';
-import { splitText } from './chunk';
+import { splitText } from './split-text';
 
 export type OffloadJob =
   /** The samples of a WAV (copied for this thread) in another layout: see convertSamples. */

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { readAnswerBody, type AnswerBody } from './answer-body';
 import type { AudioShape } from './audio';
-import { splitText } from './chunk';
+import { splitText } from './split-text';
 import { abortError } from './errors';
 import type { OffloadJob, OffloadReply, OffloadRequest } from './offload-worker';
 import { WavFormatError } from './wav';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { MIN_CHUNK, splitText } from '../../nodes/lib/chunk';
+import { MIN_CHUNK, splitText } from '../../nodes/lib/split-text';
 
 const SPEAKABLE = /[\p{L}\p{N}]/u;
 const SENTENCE_END = /[。！？；.!?;…][”’」』）)"']*$/u;
@@ -105,7 +105,7 @@ function chineseSentence(rnd: () => number, min: number, max: number): string {
   return s;
 }
 
-describe('lib/chunk', () => {
+describe('lib/split-text', () => {
   describe('short text', () => {
     it('returns a text no longer than the limit whole', () => {
       assert.deepEqual(splitText('你好。', 300), ['你好。']);
