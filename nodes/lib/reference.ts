@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { standardBase64, unwrapBase64 } from './base64';
@@ -23,6 +24,8 @@ const MAX_REFERENCE_BASE64 = 4 * Math.ceil(MAX_REFERENCE_BYTES / 3);
 export interface Reference {
   /** Plain base64, as the server receives it. */
   base64: string;
+  /** audioDigest(base64): hashed once, here, for the cache and shared-call keys. */
+  digest: string;
   /** Seconds, when the reference is a readable WAV. */
   duration?: number;
   /** What to tell the user about it, if anything. */
@@ -85,18 +88,27 @@ function tooLarge(source: string, bytes: number): VoxcpmError {
   );
 }
 
+/**
+ * The sha256 (hex) of reference audio as sent (its base64), '' for none: the
+ * cache and shared-call keys hold it instead of the megabytes themselves.
+ */
+export function audioDigest(base64: string): string {
+  return base64 ? createHash('sha256').update(base64).digest('hex') : '';
+}
+
 function describeReference(bytes: Buffer, base64: string, source: string): Reference {
+  const digest = audioDigest(base64);
   try {
     const { duration } = parseWav(bytes);
     if (duration < REFERENCE_MIN_SECONDS || duration > REFERENCE_MAX_SECONDS) {
       const message = `The reference audio (${source}) is ${duration.toFixed(1)} s long; VoxCPM clones best from 5–30 s of clear speech`;
-      return { base64, duration, warning: { kind: 'reference-duration', message } };
+      return { base64, digest, duration, warning: { kind: 'reference-duration', message } };
     }
-    return { base64, duration };
+    return { base64, digest, duration };
   } catch (err) {
     if (!(err instanceof WavFormatError)) throw err;
     const message = `The reference audio (${source}) is not a WAV file (${err.message}); it is sent as it is, but the server may reject it`;
-    return { base64, warning: { kind: 'reference-not-wav', message } };
+    return { base64, digest, warning: { kind: 'reference-not-wav', message } };
   }
 }
 

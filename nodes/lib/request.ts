@@ -17,6 +17,8 @@ export interface RequestWarning {
 
 export interface BuiltRequest {
   body: TtsRequestBody;
+  /** audioDigest(body.audio), computed once with the reference ('' without one). */
+  audioDigest: string;
   warnings: RequestWarning[];
 }
 
@@ -104,7 +106,7 @@ export function buildTtsRequest(msg: InputMessage, settings: TtsSettings): Built
       message: `voxcpm-tts does not clone voices: ${dropped.join(', ')} ignored. Use a voxcpm-clone node for reference audio.`,
     });
   }
-  return { body: { text, prompt, audio: '', reference_text: '' }, warnings };
+  return { body: { text, prompt, audio: '', reference_text: '' }, audioDigest: '', warnings };
 }
 
 export async function buildCloneRequest(msg: InputMessage, settings: CloneSettings, loadFile: ReferenceLoader): Promise<BuiltRequest> {
@@ -143,7 +145,11 @@ export async function buildCloneRequest(msg: InputMessage, settings: CloneSettin
     }
     prompt = '';
   }
-  return { body: { text, prompt, audio: reference.base64, reference_text: referenceText.trim() === '' ? '' : referenceText }, warnings };
+  return {
+    body: { text, prompt, audio: reference.base64, reference_text: referenceText.trim() === '' ? '' : referenceText },
+    audioDigest: reference.digest,
+    warnings,
+  };
 }
 
 interface Given {

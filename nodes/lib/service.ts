@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import type { AgentOptions } from 'node:https';
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { AudioCache, AudioCacheError } from './cache';
 import { SynthesisResult, TtsRequestBody, VoxcpmClient } from './client';
@@ -8,6 +7,7 @@ import { resolveEndpoint } from './endpoint';
 import { abortError, VoxcpmError } from './errors';
 import { PoolOptions, PoolSummary, ServerPool } from './pool';
 import { proxyFor } from './proxy';
+import { audioDigest } from './reference';
 import { Scheduler } from './scheduler';
 
 export interface ServiceSettings {
@@ -59,7 +59,7 @@ export interface RequestOptions {
   admitted?: boolean;
   /** Queue position of a message's piece (see Scheduler.ticket): pieces keep their message's place. */
   order?: number;
-  /** The sha256 of `body.audio`, when the caller already has it (see audioDigest). */
+  /** audioDigest(body.audio), when the caller already has it (the built request does). */
   audioDigest?: string;
 }
 
@@ -109,15 +109,6 @@ function withAuth(proxy: string | undefined, auth: ServiceSettings['proxyAuth'])
   url.username = encodeURIComponent(auth.username);
   url.password = encodeURIComponent(auth.password ?? '');
   return url.toString();
-}
-
-/**
- * The sha256 (hex) of a request's reference audio, '' for none. Callers hash
- * once per message and pass the digest on (RequestOptions.audioDigest): a
- * reference is megabytes, and a long text has many pieces.
- */
-export function audioDigest(audio: string): string {
-  return audio ? createHash('sha256').update(audio).digest('hex') : '';
 }
 
 /** What makes two requests the same call: the body, with the reference audio hashed. */

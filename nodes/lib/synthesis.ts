@@ -4,7 +4,8 @@ import type { TtsRequestBody } from './client';
 import { abortError, VoxcpmError } from './errors';
 import { offload } from './offload';
 import { checkTextLimits } from './request';
-import { audioDigest, type RequestOptions, type VoxcpmService } from './service';
+import { audioDigest } from './reference';
+import type { RequestOptions, VoxcpmService } from './service';
 import { parseWav, WavFormatError, WavInfo } from './wav';
 
 /** How the audio of one message is made from the server's answers. */

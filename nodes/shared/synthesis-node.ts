@@ -197,6 +197,7 @@ export function runSynthesisNode(RED: NodeAPI, node: Node, def: FlowNodeDef, bui
       priority,
       timeoutMs: timeout === undefined ? undefined : timeout * 1000,
       signal,
+      audioDigest: request.audioDigest,
       cache: msg.cache !== false && msg.cache !== 'false',
       keep: server.publishes,
       onProgress: (done: number, count: number) => {

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { VoxcpmError, VoxcpmErrorCode } from '../../nodes/lib/errors';
-import { Reference } from '../../nodes/lib/reference';
+import { audioDigest, Reference } from '../../nodes/lib/reference';
 import {
   buildCloneRequest,
   buildTtsRequest,
@@ -40,7 +41,7 @@ function tts(msg: InputMessage, settings: TtsSettings = ttsSettings): BuiltReque
 /** A 10 s WAV: no duration warning. */
 const WAV10 = pcm16Mono(10, 8000, 4);
 const FILE_WAV = pcm16Mono(10, 8000, 5);
-const FILE_REFERENCE: Reference = { base64: FILE_WAV.toString('base64'), duration: 10 };
+const FILE_REFERENCE: Reference = { base64: FILE_WAV.toString('base64'), digest: audioDigest(FILE_WAV.toString('base64')), duration: 10 };
 
 interface Loader {
   load: ReferenceLoader;
@@ -385,8 +386,17 @@ describe('lib/request', () => {
         await assert.rejects(clone({ payload: 'Hi' }, { reference: '/x' }, l), isCode('VOXCPM_AUDIO_MISSING', /\/x does not exist/));
       });
 
+      it('the built request carries the reference digest, hashed once with the reference (the cache and shared-call keys)', async () => {
+        const built = await clone({ payload: 'Hi' }, { reference: 'a.wav' }, loader(FILE_REFERENCE));
+        assert.equal(built.audioDigest, createHash('sha256').update(built.body.audio).digest('hex'));
+        assert.equal(built.audioDigest, FILE_REFERENCE.digest);
+        const fromMsg = await clone({ payload: 'Hi', audio: WAV10 }, { reference: '' }, loader(FILE_REFERENCE));
+        assert.equal(fromMsg.audioDigest, createHash('sha256').update(WAV10.toString('base64')).digest('hex'));
+        assert.equal(buildTtsRequest({ payload: 'Hi' }, { prompt: '' }).audioDigest, '');
+      });
+
       it("the loader's warning is passed on", async () => {
-        const l = loader({ base64: FILE_REFERENCE.base64, duration: 2, warning: { kind: 'reference-duration', message: 'short' } });
+        const l = loader({ base64: FILE_REFERENCE.base64, digest: FILE_REFERENCE.digest, duration: 2, warning: { kind: 'reference-duration', message: 'short' } });
         const built = await clone({ payload: 'Hi' }, { reference: 'a.wav' }, l);
         assert.deepEqual(built.warnings, [{ kind: 'reference-duration', message: 'short' }]);
       });
