@@ -1,5 +1,6 @@
 import type { NodeAPI } from 'node-red';
 import type { VoxcpmError } from './lib/errors';
+import { localise } from './shared/render-error';
 import { VoxcpmService } from './lib/service';
 import { audioStore, audioUrl, registerRoutes } from './shared/routes';
 import { serviceSettings } from './shared/server-settings';
@@ -27,7 +28,7 @@ export = function register(RED: NodeAPI): void {
     const configError = this.service.configError;
     if (configError) {
       // Said once at deploy; every message through this server then fails with VOXCPM_CONFIG.
-      this.error(configError.message);
+      this.error(localise(RED, configError).message);
     }
 
     this.state = () => ({ ...this.service.state(), warmup });

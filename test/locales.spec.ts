@@ -713,7 +713,7 @@ describe('editor i18n, help and icons', function () {
 
     it('flow nodes document every error code', function () {
       const common = ['VOXCPM_TEXT_EMPTY', 'VOXCPM_INPUT_INVALID', 'VOXCPM_CONFIG', 'VOXCPM_UNREACHABLE',
-        'VOXCPM_TIMEOUT', 'VOXCPM_SERVER_ERROR', 'VOXCPM_HTTP', 'VOXCPM_BAD_RESPONSE', 'VOXCPM_QUEUE_FULL', 'VOXCPM_ABORTED'];
+        'VOXCPM_TIMEOUT', 'VOXCPM_SERVER_ERROR', 'VOXCPM_HTTP', 'VOXCPM_BAD_RESPONSE', 'VOXCPM_QUEUE_FULL', 'VOXCPM_ABORTED', 'VOXCPM_INTERNAL'];
       const want: Record<string, string[]> = {
         'voxcpm-tts': common,
         'voxcpm-clone': [...common, 'VOXCPM_AUDIO_MISSING', 'VOXCPM_AUDIO_INVALID'],

@@ -1,4 +1,4 @@
-import { VoxcpmError } from './errors';
+import { ErrorParam, phrase, VoxcpmError } from './errors';
 
 export type AuthType = 'none' | 'bearer' | 'basic' | 'header';
 
@@ -35,10 +35,10 @@ const FORBIDDEN_NAMES = new Set([
 const VALUE = /^[\x20-\x7e]+$/;
 
 /** A credential trimmed of pasted white space, refused when HTTP could not send it as typed. */
-function headerValue(value: string | undefined, setting: string): string | undefined {
+function headerValue(value: string | undefined, setting: ErrorParam): string | undefined {
   const v = value?.trim();
   if (v && !VALUE.test(v)) {
-    throw new VoxcpmError('VOXCPM_CONFIG', `The ${setting} contains characters an HTTP header cannot carry (line breaks or non-ASCII)`);
+    throw new VoxcpmError('VOXCPM_CONFIG', 'auth.headerChars', { setting });
   }
   return v || undefined;
 }
@@ -60,29 +60,30 @@ export function authHeaders(type: unknown, headerName: unknown, creds: AuthCrede
     case 'none':
       return {};
     case 'bearer': {
-      const token = headerValue(creds.token, 'bearer token');
-      if (!token) throw new VoxcpmError('VOXCPM_CONFIG', 'Bearer authentication is selected but no token is set');
+      const token = headerValue(creds.token, phrase('auth.bearerToken'));
+      if (!token) throw new VoxcpmError('VOXCPM_CONFIG', 'auth.noToken');
       return { Authorization: `Bearer ${token}` };
     }
     case 'basic': {
       // Basic credentials travel base64-encoded, so any UTF-8 text is fine there.
-      if (!creds.username) throw new VoxcpmError('VOXCPM_CONFIG', 'Basic authentication is selected but no user name is set');
+      if (!creds.username) throw new VoxcpmError('VOXCPM_CONFIG', 'auth.noUser');
       return { Authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password ?? ''}`).toString('base64')}` };
     }
     case 'header': {
       const name = typeof headerName === 'string' ? headerName.trim() : '';
-      if (!TOKEN.test(name)) throw new VoxcpmError('VOXCPM_CONFIG', 'The custom header name is missing or not a valid HTTP header name');
+      if (!TOKEN.test(name)) throw new VoxcpmError('VOXCPM_CONFIG', 'auth.badHeaderName');
       if (FORBIDDEN_NAMES.has(name.toLowerCase())) {
         throw new VoxcpmError(
           'VOXCPM_CONFIG',
-          `The custom header name "${name}" cannot carry a credential: it frames the request or steers the connection; use a name such as X-API-Key`,
+          'auth.forbiddenHeader',
+          { name },
         );
       }
-      const value = headerValue(creds.headerValue, `value of the ${name} header`);
-      if (!value) throw new VoxcpmError('VOXCPM_CONFIG', `A custom header is selected but no value is set for ${name}`);
+      const value = headerValue(creds.headerValue, phrase('auth.headerValueOf', { name }));
+      if (!value) throw new VoxcpmError('VOXCPM_CONFIG', 'auth.noHeaderValue', { name });
       return { [name]: value };
     }
     default:
-      throw new VoxcpmError('VOXCPM_CONFIG', `Unknown authentication type "${String(type)}"`);
+      throw new VoxcpmError('VOXCPM_CONFIG', 'auth.unknownType', { type: String(type) });
   }
 }

@@ -4,7 +4,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import type { AnswerBody } from './answer-body';
-import { clip, RetryKind, VoxcpmError } from './errors';
+import { clip, ErrorParam, internalError, phrase, RetryKind, rewriteQuoted, VoxcpmError } from './errors';
 import { offload } from './offload';
 import { parseWav, WavFormatError, WavInfo } from './wav';
 
@@ -158,7 +158,7 @@ export class VoxcpmClient {
       await this.synthesize({ text: '', prompt: '', audio: '', reference_text: '' }, signal, timeoutMs);
       return { ok: true, ms: Date.now() - started };
     } catch (err) {
-      const error = err instanceof VoxcpmError ? err : new VoxcpmError('VOXCPM_UNREACHABLE', String(err));
+      const error = err instanceof VoxcpmError ? err : internalError(err);
       const ok = error.code === 'VOXCPM_SERVER_ERROR' && !error.retry;
       return { ok, ms: Date.now() - started, error: ok ? undefined : error };
     }
@@ -190,8 +190,7 @@ export class VoxcpmClient {
    */
   private readBody(stream: Readable, declared: number): Promise<Buffer> {
     const limit = this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-    const tooLarge = () =>
-      new VoxcpmError('VOXCPM_BAD_RESPONSE', `The answer from ${this.displayEndpoint} is larger than the limit of ${formatSize(limit)} and was cut off`);
+    const tooLarge = () => new VoxcpmError('VOXCPM_BAD_RESPONSE', 'client.tooLarge', { where: this.displayEndpoint, limit: formatSize(limit) });
     return new Promise<Buffer>((resolve, reject) => {
       if (declared > limit) {
         stream.destroy();
@@ -223,15 +222,17 @@ export class VoxcpmClient {
   /** What a failed exchange ends with, before redaction. */
   private errorFor(err: unknown, timedOut: boolean, signal: AbortSignal | undefined, timeoutMs: number): VoxcpmError {
     if (err instanceof VoxcpmError) return err;
-    if (timedOut) return new VoxcpmError('VOXCPM_TIMEOUT', `No answer from ${this.displayEndpoint} within ${formatSeconds(timeoutMs)} s`);
-    if (signal?.aborted) return new VoxcpmError('VOXCPM_ABORTED', 'The request was aborted');
+    if (timedOut) return new VoxcpmError('VOXCPM_TIMEOUT', 'client.timeout', { where: this.displayEndpoint, seconds: formatSeconds(timeoutMs) });
+    if (signal?.aborted) return new VoxcpmError('VOXCPM_ABORTED', 'common.aborted');
     return this.transportError(err);
   }
 
-  /** The same error with the secrets cut out of its message (and so of its stack). */
+  /**
+   * The same error with the secrets cut out of its parameters, and so of its
+   * message in every language (and of its stack).
+   */
   private redacted(err: VoxcpmError): VoxcpmError {
-    const message = this.redact(err.message);
-    return message === err.message ? err : new VoxcpmError(err.code, message, err.retry);
+    return rewriteQuoted(err, (text) => this.redact(text));
   }
 
   /**
@@ -247,50 +248,53 @@ export class VoxcpmClient {
     const where = this.displayEndpoint;
     // The document does not say which HTTP status an error body comes with: read it whatever the status.
     if (isObject(json) && json.status === 'error') {
-      const said = typeof json.message === 'string' && json.message ? json.message : '(no message)';
-      const http = status >= 200 && status < 300 ? '' : ` (HTTP ${status})`;
-      throw new VoxcpmError('VOXCPM_SERVER_ERROR', `The VoxCPM2 server answered with an error${http}: "${this.quote(said, 200)}"`, retryForStatus(status));
+      const said = typeof json.message === 'string' && json.message ? this.quote(json.message, 200) : phrase('client.noMessage');
+      const ok = status >= 200 && status < 300;
+      throw new VoxcpmError('VOXCPM_SERVER_ERROR', ok ? 'client.serverError' : 'client.serverErrorHttp', { status, said }, retryForStatus(status));
     }
     if (status < 200 || status >= 300) {
       const found = /<title>([^<]*)<\/title>/i.exec(text)?.[1];
       // Entities decoded: the user reads "&", and a secret escaped in any mixture still matches.
       const title = found === undefined ? undefined : decodeEntities(found).trim();
       const said = title ? undefined : plainLine(text, contentType);
-      const type = contentType ? ` (${this.quote(contentType, 60)})` : '';
-      const detail = title ? `: ${this.quote(title, 80)}` : said ? `: "${this.quote(said, 120)}"${type}` : type;
-      const reason = statusText ? ` ${this.quote(statusText, 60)}` : '';
-      throw new VoxcpmError('VOXCPM_HTTP', `HTTP ${status}${reason} from ${this.answeredBy(status)}${detail}`, retryForStatus(status));
+      const type = contentType ? this.quote(contentType, 60) : '';
+      const params = { status: statusText ? `${status} ${this.quote(statusText, 60)}` : status, by: this.answeredBy(status) };
+      const retry = retryForStatus(status);
+      if (title) throw new VoxcpmError('VOXCPM_HTTP', 'client.httpTitle', { ...params, title: this.quote(title, 80) }, retry);
+      if (said) throw new VoxcpmError('VOXCPM_HTTP', type ? 'client.httpSaidType' : 'client.httpSaid', { ...params, said: this.quote(said, 120), type }, retry);
+      throw new VoxcpmError('VOXCPM_HTTP', type ? 'client.httpType' : 'client.http', { ...params, type }, retry);
     }
     if (json === undefined) {
-      throw new VoxcpmError('VOXCPM_BAD_RESPONSE', `The answer from ${where} is not JSON${contentType ? ` (${this.quote(contentType, 60)})` : ''}`);
+      if (contentType) throw new VoxcpmError('VOXCPM_BAD_RESPONSE', 'client.notJsonType', { where, type: this.quote(contentType, 60) });
+      throw new VoxcpmError('VOXCPM_BAD_RESPONSE', 'client.notJson', { where });
     }
     if (!isObject(json) || json.status !== 'success') {
-      throw new VoxcpmError('VOXCPM_BAD_RESPONSE', `The answer from ${where} is JSON but not the VoxCPM2 API's (no "status":"success")`);
+      throw new VoxcpmError('VOXCPM_BAD_RESPONSE', 'client.notApi', { where });
     }
     if (answer.audio === undefined) {
-      throw new VoxcpmError('VOXCPM_BAD_RESPONSE', `The answer from ${where} says success but carries no audio`);
+      throw new VoxcpmError('VOXCPM_BAD_RESPONSE', 'client.noAudio', { where });
     }
     const wav = answer.audio;
     if (!wav) {
-      throw new VoxcpmError('VOXCPM_BAD_RESPONSE', `The audio from ${where} is not valid base64`);
+      throw new VoxcpmError('VOXCPM_BAD_RESPONSE', 'client.badBase64', { where });
     }
     let info: WavInfo;
     try {
       info = parseWav(wav);
     } catch (err) {
       const why = err instanceof WavFormatError ? err.message : String(err);
-      throw new VoxcpmError('VOXCPM_BAD_RESPONSE', `The audio from ${where} is not a usable WAV file: ${why}`);
+      throw new VoxcpmError('VOXCPM_BAD_RESPONSE', 'client.badWav', { where, detail: why });
     }
     if (info.frames === 0) {
-      throw new VoxcpmError('VOXCPM_BAD_RESPONSE', `The audio from ${where} is a WAV file without samples`);
+      throw new VoxcpmError('VOXCPM_BAD_RESPONSE', 'client.emptyWav', { where });
     }
     const reportedSampleRate = typeof json.sample_rate === 'number' ? json.sample_rate : undefined;
     return { wav, info, reportedSampleRate, elapsedMs };
   }
 
   /** Who sent a non-2xx answer: a 407 comes from the proxy, not the server behind it. */
-  private answeredBy(status: number): string {
-    return status === 407 && this.options.proxy ? `the proxy ${proxyHost(this.options.proxy)} (for ${this.displayEndpoint})` : this.displayEndpoint;
+  private answeredBy(status: number): ErrorParam {
+    return status === 407 && this.options.proxy ? phrase('client.proxyFor', { proxy: proxyHost(this.options.proxy), where: this.displayEndpoint }) : this.displayEndpoint;
   }
 
   private transportError(err: unknown): VoxcpmError {
@@ -301,40 +305,44 @@ export class VoxcpmClient {
     const any = `${code} ${cause} ${message}`;
     if (/maxContentLength/i.test(message)) {
       const limit = this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-      return new VoxcpmError('VOXCPM_BAD_RESPONSE', `The answer from ${where} is larger than the limit of ${formatSize(limit)} and was cut off`);
+      return new VoxcpmError('VOXCPM_BAD_RESPONSE', 'client.tooLarge', { where, limit: formatSize(limit) });
     }
     // Through a proxy, the only connection this client opens is to the proxy: a failure to
     // connect (DNS, refused, no answer, no route) is the proxy's, never the VoxCPM2 server's.
-    const proxy = this.options.proxy ? `the proxy ${proxyHost(this.options.proxy)}` : undefined;
+    const proxy = this.options.proxy ? proxyHost(this.options.proxy) : undefined;
     if (/ECONNREFUSED/.test(any)) {
       return proxy
-        ? new VoxcpmError('VOXCPM_UNREACHABLE', `Connection refused by ${proxy}: is the proxy running?`, 'server-down')
-        : new VoxcpmError('VOXCPM_UNREACHABLE', `Connection refused by ${where}: is the VoxCPM2 server running?`, 'server-down');
+        ? new VoxcpmError('VOXCPM_UNREACHABLE', 'client.proxyRefused', { proxy }, 'server-down')
+        : new VoxcpmError('VOXCPM_UNREACHABLE', 'client.refused', { where }, 'server-down');
     }
     if (/ECONNECT_TIMEOUT/.test(any)) {
-      return new VoxcpmError('VOXCPM_UNREACHABLE', `No connection to ${proxy ?? where}: the host does not answer`, 'server-down');
+      return proxy
+        ? new VoxcpmError('VOXCPM_UNREACHABLE', 'client.proxyNoConnection', { proxy }, 'server-down')
+        : new VoxcpmError('VOXCPM_UNREACHABLE', 'client.noConnection', { where }, 'server-down');
     }
     if (/ENOTFOUND|EAI_AGAIN/.test(any)) {
       return proxy
-        ? new VoxcpmError('VOXCPM_UNREACHABLE', `${capitalize(proxy)} could not be found (DNS)`)
-        : new VoxcpmError('VOXCPM_UNREACHABLE', `The host of ${where} cannot be found (DNS)`);
+        ? new VoxcpmError('VOXCPM_UNREACHABLE', 'client.proxyNotFound', { proxy })
+        : new VoxcpmError('VOXCPM_UNREACHABLE', 'client.notFound', { where });
     }
     const tunnel = /^Bad response: (\d{3})/.exec(message);
     if (proxy && tunnel) {
       // hpagent: the proxy refused the CONNECT tunnel to an https server.
-      const why = tunnel[1] === '407' ? ': it asks for credentials (check the proxy user name and password)' : '';
-      return new VoxcpmError('VOXCPM_UNREACHABLE', `${capitalize(proxy)} refused the tunnel to ${where} with HTTP ${tunnel[1]}${why}`, retryForStatus(Number(tunnel[1])));
+      const key = tunnel[1] === '407' ? 'client.tunnelAuth' : 'client.tunnelRefused';
+      return new VoxcpmError('VOXCPM_UNREACHABLE', key, { proxy, where, status: tunnel[1] }, retryForStatus(Number(tunnel[1])));
     }
     if (/CERT|SSL|TLS|SELF_SIGNED/i.test(any)) {
-      return new VoxcpmError('VOXCPM_UNREACHABLE', `TLS failed with ${where}: ${this.quote(message, 120)}`);
+      return new VoxcpmError('VOXCPM_UNREACHABLE', 'client.tls', { where, detail: this.quote(message, 120) });
     }
     if (/ECONNRESET|EPIPE|socket hang up|aborted|ERR_BAD_RESPONSE/i.test(any)) {
-      return new VoxcpmError('VOXCPM_UNREACHABLE', `The connection to ${where} was cut before the answer was complete`, 'transient');
+      return new VoxcpmError('VOXCPM_UNREACHABLE', 'client.cut', { where }, 'transient');
     }
     if (/EHOSTUNREACH|ENETUNREACH|EHOSTDOWN/.test(any)) {
-      return new VoxcpmError('VOXCPM_UNREACHABLE', `${capitalize(proxy ?? where)} cannot be reached on the network`, 'server-down');
+      return proxy
+        ? new VoxcpmError('VOXCPM_UNREACHABLE', 'client.proxyNoRoute', { proxy }, 'server-down')
+        : new VoxcpmError('VOXCPM_UNREACHABLE', 'client.noRoute', { where }, 'server-down');
     }
-    return new VoxcpmError('VOXCPM_UNREACHABLE', `Cannot reach ${where}: ${this.quote(message, 120)}`);
+    return new VoxcpmError('VOXCPM_UNREACHABLE', 'client.other', { where, detail: this.quote(message, 120) });
   }
 }
 
@@ -415,10 +423,6 @@ function decodeEntities(text: string): string {
     if (code !== undefined) return code <= 0x10ffff ? String.fromCodePoint(code) : all;
     return named[(name ?? '').toLowerCase()] ?? all;
   });
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /**

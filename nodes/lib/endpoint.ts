@@ -9,15 +9,15 @@ export const API_PATH = '/api/tts';
  */
 export function resolveEndpoint(input: unknown): string {
   if (typeof input !== 'string' || input.trim() === '') {
-    throw new VoxcpmError('VOXCPM_CONFIG', 'No server URL is configured: set the URL of the VoxCPM2 server, e.g. http://192.168.1.50:5022');
+    throw new VoxcpmError('VOXCPM_CONFIG', 'endpoint.missing');
   }
   const raw = input.trim();
   if (/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i.test(raw)) {
     // Credentials in a URL end up in logs and flow exports; never quote them back.
-    throw new VoxcpmError('VOXCPM_CONFIG', 'The server URL must not contain a user name or password');
+    throw new VoxcpmError('VOXCPM_CONFIG', 'endpoint.userinfo');
   }
   const invalid = () =>
-    new VoxcpmError('VOXCPM_CONFIG', `The server URL "${raw}" is not a valid URL: use e.g. http://192.168.1.50:5022`);
+    new VoxcpmError('VOXCPM_CONFIG', 'endpoint.invalid', { url: raw });
   let withScheme = raw;
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
     // Only a plain `host[:port][/path]` may omit the scheme; "5022" or "http:/host" are typos.
@@ -32,10 +32,10 @@ export function resolveEndpoint(input: unknown): string {
     throw invalid();
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new VoxcpmError('VOXCPM_CONFIG', `The server URL "${raw}" must start with http:// or https://`);
+    throw new VoxcpmError('VOXCPM_CONFIG', 'endpoint.scheme', { url: raw });
   }
   if (!url.hostname) {
-    throw new VoxcpmError('VOXCPM_CONFIG', `The server URL "${raw}" names no host`);
+    throw new VoxcpmError('VOXCPM_CONFIG', 'endpoint.noHost', { url: raw });
   }
   const path = url.pathname.replace(/\/+$/, '');
   url.pathname = path.endsWith(API_PATH) ? path : `${path}${API_PATH}`;

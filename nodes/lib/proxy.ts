@@ -1,4 +1,4 @@
-import { VoxcpmError } from './errors';
+import { Phrase, phrase, VoxcpmError } from './errors';
 
 /**
  * Which HTTP proxy a request to `target` goes through: the configured one, or
@@ -8,7 +8,7 @@ import { VoxcpmError } from './errors';
  * which it cannot do for HTTPS (no CONNECT tunnel).
  */
 export function proxyFor(target: string, configured: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (configured && configured.trim()) return checkProxy(configured.trim(), 'The proxy setting', false);
+  if (configured && configured.trim()) return checkProxy(configured.trim(), phrase('proxy.setting'), false);
   const url = new URL(target);
   const https = url.protocol === 'https:';
   const fromEnv = https
@@ -16,26 +16,26 @@ export function proxyFor(target: string, configured: string | undefined, env: No
     : env.http_proxy || env.HTTP_PROXY;
   if (!fromEnv) return undefined;
   const noProxy = env.no_proxy ?? env.NO_PROXY ?? '';
-  return bypasses(url, noProxy) ? undefined : checkProxy(fromEnv.trim(), 'The proxy in the environment (http_proxy/https_proxy)', true);
+  return bypasses(url, noProxy) ? undefined : checkProxy(fromEnv.trim(), phrase('proxy.environment'), true);
 }
 
 /**
  * An HTTP proxy URL, `host:port` read as http. A user name and password are
  * accepted from the environment but not in the flow, where they would be exported.
  */
-function checkProxy(value: string, where: string, allowUserinfo: boolean): string {
+function checkProxy(value: string, where: Phrase, allowUserinfo: boolean): string {
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
   let url: URL;
   try {
     url = new URL(withScheme);
   } catch {
-    throw new VoxcpmError('VOXCPM_CONFIG', `${where} is not a valid URL: use e.g. http://proxy.lan:3128`);
+    throw new VoxcpmError('VOXCPM_CONFIG', 'proxy.invalid', { where });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new VoxcpmError('VOXCPM_CONFIG', `${where} must be an http:// proxy (${url.protocol.replace(':', '')} proxies are not supported)`);
+    throw new VoxcpmError('VOXCPM_CONFIG', 'proxy.scheme', { where, scheme: url.protocol.replace(':', '') });
   }
   if (!allowUserinfo && (url.username || url.password)) {
-    throw new VoxcpmError('VOXCPM_CONFIG', `${where} must not contain a user name or password: put them in the proxy credentials`);
+    throw new VoxcpmError('VOXCPM_CONFIG', 'proxy.userinfo', { where });
   }
   return withScheme;
 }

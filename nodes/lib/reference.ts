@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { standardBase64, unwrapBase64 } from './base64';
-import { describeType, VoxcpmError } from './errors';
+import { renderParam } from './error-texts';
+import { ErrorParam, phrase, typePhrase, VoxcpmError } from './errors';
 import { FileReadError, formatMB, kindOf, readRegularFileWithStat } from './files';
 import { parseWav, WavFormatError } from './wav';
 
@@ -44,7 +45,7 @@ export interface Reference {
  * file path or a sentence), fewer than 44 bytes, or more than MAX_REFERENCE_BYTES (checked before
  * any encoding or decoding).
  */
-export function referenceFromValue(value: unknown, source: string): Reference {
+export function referenceFromValue(value: unknown, source: ErrorParam): Reference {
   let bytes: Buffer | undefined;
   let base64: string;
   if (Buffer.isBuffer(value)) {
@@ -62,30 +63,21 @@ export function referenceFromValue(value: unknown, source: string): Reference {
     // "/home/pi/voices/anna" and "hello there friend" pass as base64 once spaces are dropped:
     // a path-like or spaced text must decode to a known audio format.
     if (!bytes || ((looksLikePath(value) || / /.test(value.trim())) && !hasAudioSignature(bytes))) {
-      const hint = looksLikePath(value) ? 'it looks like a file path, but the server needs the audio itself' : 'it is not base64 audio';
-      throw new VoxcpmError(
-        'VOXCPM_AUDIO_INVALID',
-        `${source} is not usable reference audio: ${hint}. Read the WAV with a file-in node (output: a single Buffer) or set the node's reference file.`,
-      );
+      const hint = phrase(looksLikePath(value) ? 'reference.hintPath' : 'reference.hintNotBase64');
+      throw new VoxcpmError('VOXCPM_AUDIO_INVALID', 'reference.notAudio', { source, hint });
     }
   } else {
-    throw new VoxcpmError(
-      'VOXCPM_AUDIO_INVALID',
-      `${source} is ${describeType(value)}; reference audio must be a Buffer, base64 text or a data:audio/wav;base64 URL`,
-    );
+    throw new VoxcpmError('VOXCPM_AUDIO_INVALID', 'reference.wrongType', { source, type: typePhrase(value) });
   }
   if (bytes.length < MIN_AUDIO_BYTES) {
-    throw new VoxcpmError('VOXCPM_AUDIO_INVALID', `${source} holds only ${bytes.length} bytes: too short to be audio`);
+    throw new VoxcpmError('VOXCPM_AUDIO_INVALID', 'reference.tooShort', { source, bytes: bytes.length });
   }
   if (bytes.length > MAX_REFERENCE_BYTES) throw tooLarge(source, bytes.length);
   return describeReference(bytes, base64, source);
 }
 
-function tooLarge(source: string, bytes: number): VoxcpmError {
-  return new VoxcpmError(
-    'VOXCPM_AUDIO_INVALID',
-    `${source} is ${formatMB(bytes)} of audio, more than the limit of ${formatMB(MAX_REFERENCE_BYTES)} for reference audio (VoxCPM clones from 5–30 s)`,
-  );
+function tooLarge(source: ErrorParam, bytes: number): VoxcpmError {
+  return new VoxcpmError('VOXCPM_AUDIO_INVALID', 'reference.tooLarge', { source, size: formatMB(bytes), limit: formatMB(MAX_REFERENCE_BYTES) });
 }
 
 /**
@@ -96,8 +88,9 @@ export function audioDigest(base64: string): string {
   return base64 ? createHash('sha256').update(base64).digest('hex') : '';
 }
 
-function describeReference(bytes: Buffer, base64: string, source: string): Reference {
+function describeReference(bytes: Buffer, base64: string, from: ErrorParam): Reference {
   const digest = audioDigest(base64);
+  const source = renderParam(from);
   try {
     const { duration } = parseWav(bytes);
     if (duration < REFERENCE_MIN_SECONDS || duration > REFERENCE_MAX_SECONDS) {
@@ -159,13 +152,13 @@ export class ReferenceFile {
     try {
       stat = await fs.stat(full);
     } catch {
-      throw new VoxcpmError('VOXCPM_AUDIO_MISSING', `The reference file ${full} does not exist or cannot be read`);
+      throw new VoxcpmError('VOXCPM_AUDIO_MISSING', 'reference.fileMissing', { file: full });
     }
     if (stat.isDirectory()) {
-      throw new VoxcpmError('VOXCPM_AUDIO_MISSING', `The reference file ${full} is not a file but a directory`);
+      throw new VoxcpmError('VOXCPM_AUDIO_MISSING', 'reference.fileIsDirectory', { file: full });
     }
     if (!stat.isFile()) {
-      throw new VoxcpmError('VOXCPM_AUDIO_INVALID', `The reference file ${full} is ${kindOf(stat)}, not a regular file: it is not read`);
+      throw new VoxcpmError('VOXCPM_AUDIO_INVALID', 'reference.fileNotRegular', { file: full, kind: kindOf(stat) });
     }
     if (stat.size > MAX_REFERENCE_BYTES) throw referenceTooLarge(full, stat.size);
     const c = this.cached;
@@ -178,28 +171,30 @@ export class ReferenceFile {
       if (!(err instanceof FileReadError)) throw err;
       if (err.problem === 'too-large') throw referenceTooLarge(full, undefined);
       if (err.problem === 'not-a-file') {
-        throw new VoxcpmError('VOXCPM_AUDIO_INVALID', `The reference file ${full} is ${err.kind ?? 'not a regular file'}, not a regular file: it is not read`);
+        throw new VoxcpmError('VOXCPM_AUDIO_INVALID', 'reference.fileNotRegular', { file: full, kind: err.kind ?? 'not a regular file' });
       }
-      throw new VoxcpmError('VOXCPM_AUDIO_MISSING', `The reference file ${full} does not exist or cannot be read`);
+      throw new VoxcpmError('VOXCPM_AUDIO_MISSING', 'reference.fileMissing', { file: full });
     }
     const { bytes } = read;
     if (bytes.length < MIN_AUDIO_BYTES) {
-      throw new VoxcpmError('VOXCPM_AUDIO_INVALID', `The reference file ${full} holds only ${bytes.length} bytes: too short to be audio`);
+      throw new VoxcpmError('VOXCPM_AUDIO_INVALID', 'reference.fileTooShort', { file: full, bytes: bytes.length });
     }
     // A path can name any file on the host (the editor's Preview too): only a WAV is ever sent.
     try {
       parseWav(bytes);
     } catch (err) {
       if (!(err instanceof WavFormatError)) throw err;
-      throw new VoxcpmError('VOXCPM_AUDIO_INVALID', `The reference file ${full} is not a WAV file (${err.message}): it is not sent`);
+      throw new VoxcpmError('VOXCPM_AUDIO_INVALID', 'reference.fileNotWav', { file: full, detail: err.message });
     }
-    const reference = describeReference(bytes, bytes.toString('base64'), `file ${path.basename(full)}`);
+    const reference = describeReference(bytes, bytes.toString('base64'), phrase('reference.fileSource', { file: path.basename(full) }));
     this.cached = { file: full, size: read.stat.size, mtimeMs: read.stat.mtimeMs, reference };
     return reference;
   }
 }
 
 function referenceTooLarge(full: string, size: number | undefined): VoxcpmError {
-  const what = size === undefined ? 'larger than' : `${formatMB(size)}, more than`;
-  return new VoxcpmError('VOXCPM_AUDIO_INVALID', `The reference file ${full} is ${what} the limit of ${formatMB(MAX_REFERENCE_BYTES)}: it is not read`);
+  const limit = formatMB(MAX_REFERENCE_BYTES);
+  return size === undefined
+    ? new VoxcpmError('VOXCPM_AUDIO_INVALID', 'reference.fileTooLarge', { file: full, limit })
+    : new VoxcpmError('VOXCPM_AUDIO_INVALID', 'reference.fileTooLargeSize', { file: full, size: formatMB(size), limit });
 }

@@ -1,5 +1,5 @@
 import type { TtsRequestBody } from './client';
-import { describeType, VoxcpmError } from './errors';
+import { ErrorKey, phrase, typePhrase, VoxcpmError } from './errors';
 import { Reference, referenceFromValue } from './reference';
 
 /**
@@ -56,18 +56,19 @@ type Fields = Record<string, unknown>;
  * runs before anything else.
  */
 export function checkTextLimits(body: Pick<TtsRequestBody, 'text' | 'prompt' | 'reference_text'>, maxChars: number): void {
-  const fields: Array<[string, string]> = [
-    ['text', body.text],
-    ['prompt', body.prompt],
-    ['reference text', body.reference_text],
+  const fields: Array<[ErrorKey, string]> = [
+    ['request.fieldText', body.text],
+    ['request.fieldPrompt', body.prompt],
+    ['request.fieldReferenceText', body.reference_text],
   ];
   for (const [name, value] of fields) {
     const chars = codePoints(value, maxChars);
     if (chars > maxChars) {
-      const shown = value.length > 2 * maxChars ? `over ${2 * maxChars}` : String(chars);
+      const shown = value.length > 2 * maxChars ? phrase('request.over', { n: 2 * maxChars }) : chars;
       throw new VoxcpmError(
         'VOXCPM_INPUT_INVALID',
-        `The ${name} is ${shown} characters long; the limit is ${maxChars} (the voxcpm-server's text limit). Split it into several messages, or raise the limit.`,
+        'request.textTooLong',
+        { field: phrase(name), chars: shown, limit: maxChars },
       );
     }
   }
@@ -122,7 +123,7 @@ export async function buildCloneRequest(msg: InputMessage, settings: CloneSettin
   let reference: Reference;
   if (given !== undefined) {
     if (isEmpty(given.value)) {
-      throw new VoxcpmError('VOXCPM_AUDIO_MISSING', `${given.name} is empty: voxcpm-clone needs reference audio to clone`);
+      throw new VoxcpmError('VOXCPM_AUDIO_MISSING', 'request.referenceEmpty', { name: given.name });
     }
     reference = referenceFromValue(given.value, given.name);
   } else if (settings.reference.trim() !== '') {
@@ -130,7 +131,7 @@ export async function buildCloneRequest(msg: InputMessage, settings: CloneSettin
   } else {
     throw new VoxcpmError(
       'VOXCPM_AUDIO_MISSING',
-      "No reference audio: set the node's reference file, or send the WAV in msg.audio (Buffer, base64 or data URL)",
+      'request.noReference',
     );
   }
   if (reference.warning) warnings.push(reference.warning);
@@ -184,7 +185,7 @@ function pickString(sources: Array<Given | undefined>): string | undefined {
   if (v === null) return '';
   if (typeof v === 'string') return v;
   if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-  throw new VoxcpmError('VOXCPM_INPUT_INVALID', `${given.name} is ${describeType(v)}; it must be text`);
+  throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'request.notText', { name: given.name, type: typePhrase(v) });
 }
 
 function readText(msg: InputMessage, fields: Fields | undefined): string {
@@ -199,11 +200,11 @@ function readText(msg: InputMessage, fields: Fields | undefined): string {
   if (typeof v === 'string') text = v;
   else if (typeof v === 'number' && Number.isFinite(v)) text = String(v);
   else if (v === undefined || v === null) {
-    throw new VoxcpmError('VOXCPM_TEXT_EMPTY', `No text to speak: ${given.name} is missing`);
+    throw new VoxcpmError('VOXCPM_TEXT_EMPTY', 'request.textMissing', { name: given.name });
   } else {
-    throw new VoxcpmError('VOXCPM_TEXT_EMPTY', `No text to speak: ${given.name} is ${describeType(v)}, not text`);
+    throw new VoxcpmError('VOXCPM_TEXT_EMPTY', 'request.textNotText', { name: given.name, type: typePhrase(v) });
   }
   const trimmed = text.trim();
-  if (trimmed === '') throw new VoxcpmError('VOXCPM_TEXT_EMPTY', `No text to speak: ${given.name} is empty`);
+  if (trimmed === '') throw new VoxcpmError('VOXCPM_TEXT_EMPTY', 'request.textEmpty', { name: given.name });
   return trimmed;
 }

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { VoxcpmClient } from './client';
-import { abortError, clip, MAX_MESSAGE, VoxcpmError } from './errors';
+import { abortError, internalError, VoxcpmError } from './errors';
 import type { ServerPool, ServerSlot } from './pool';
 
 /** One exchange with one server, given the time left for it. */
@@ -109,11 +109,11 @@ export class Scheduler extends EventEmitter {
 
   submit<T>(options: JobOptions, attempt: Attempt<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      if (this.closed) return reject(new VoxcpmError('VOXCPM_ABORTED', 'The server configuration is being stopped'));
+      if (this.closed) return reject(new VoxcpmError('VOXCPM_ABORTED', 'scheduler.stopping'));
       if (options.signal?.aborted) return reject(abortError(options.signal));
       if (!options.admitted && this.queue.filter((j) => !j.admitted).length >= this.opts.queueLimit) {
         return reject(
-          new VoxcpmError('VOXCPM_QUEUE_FULL', `The queue is full (${this.opts.queueLimit} messages waiting): this message was dropped`),
+          new VoxcpmError('VOXCPM_QUEUE_FULL', 'scheduler.queueFull', { limit: this.opts.queueLimit }),
         );
       }
       const now = Date.now();
@@ -147,7 +147,7 @@ export class Scheduler extends EventEmitter {
     clearTimeout(this.wakeTimer);
     const running = [...this.running];
     for (const j of [...this.queue, ...this.running]) {
-      this.cancel(j, new VoxcpmError('VOXCPM_ABORTED', 'The server configuration was stopped'));
+      this.cancel(j, new VoxcpmError('VOXCPM_ABORTED', 'scheduler.stopped'));
     }
     await Promise.all(running.map((j) => j.finished));
   }
@@ -197,7 +197,7 @@ export class Scheduler extends EventEmitter {
     const fault = servers.lastError;
     for (const job of [...this.queue]) {
       this.queue.splice(this.queue.indexOf(job), 1);
-      this.settle(job, job.lastError ?? new VoxcpmError(fault.code, fault.message));
+      this.settle(job, job.lastError ?? new VoxcpmError(fault.code, fault.key, fault.params));
     }
   }
 
@@ -236,7 +236,8 @@ export class Scheduler extends EventEmitter {
   }
 
   private failed(job: Job, slot: ServerSlot, err: unknown): void {
-    const error = err instanceof VoxcpmError ? err : new VoxcpmError('VOXCPM_BAD_RESPONSE', `Unexpected failure: ${String(err)}`);
+    // Anything else is a bug of ours, not the server's fault: it is never retried.
+    const error = err instanceof VoxcpmError ? err : internalError(err);
     if (job.cancelled) return this.settle(job, job.cancelled);
     if (error.retry) this.pool.reportFault(slot, error);
     const now = Date.now();
@@ -271,8 +272,8 @@ export class Scheduler extends EventEmitter {
       const servers = this.pool.summary();
       error =
         servers.lastError && servers.up === 0
-          ? withSuffix(servers.lastError, ` (gave up after ${seconds} s)`)
-          : new VoxcpmError('VOXCPM_TIMEOUT', `No answer within ${seconds} s: the message waited in the queue`);
+          ? new VoxcpmError(servers.lastError.code, 'scheduler.gaveUp', { cause: servers.lastError, seconds }, servers.lastError.retry)
+          : new VoxcpmError('VOXCPM_TIMEOUT', 'scheduler.queueTimeout', { seconds });
     }
     this.settle(job, error);
     this.emit('change');
@@ -310,11 +311,9 @@ function secondsSince(start: number): number {
  * made and in how long: "… (after 3 attempts in 2 s)".
  */
 function withAttempts(error: VoxcpmError, job: Job): VoxcpmError {
-  const attempts = job.attempts === 1 ? '1 attempt' : `${job.attempts} attempts`;
-  return withSuffix(error, ` (after ${attempts} in ${secondsSince(job.started)} s)`);
-}
-
-/** The error with `suffix` added; its own text is clipped first, so the suffix always shows. */
-function withSuffix(error: VoxcpmError, suffix: string): VoxcpmError {
-  return new VoxcpmError(error.code, `${clip(error.message, MAX_MESSAGE - suffix.length)}${suffix}`, error.retry);
+  const seconds = secondsSince(job.started);
+  // The fault is the cause: its own text is clipped when needed, so the attempts always show.
+  return job.attempts === 1
+    ? new VoxcpmError(error.code, 'scheduler.afterAttempt', { cause: error, seconds }, error.retry)
+    : new VoxcpmError(error.code, 'scheduler.afterAttempts', { cause: error, attempts: job.attempts, seconds }, error.retry);
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { AudioCache, AudioCacheError } from './cache';
 import { SynthesisResult, TtsRequestBody, VoxcpmClient } from './client';
 import { resolveEndpoint } from './endpoint';
-import { abortError, VoxcpmError } from './errors';
+import { abortError, ErrorKey, VoxcpmError } from './errors';
 import { PoolOptions, PoolSummary, ServerPool } from './pool';
 import { proxyFor } from './proxy';
 import { audioDigest } from './reference';
@@ -95,10 +95,10 @@ interface SharedCall {
 }
 
 /** A number setting: "" or undefined is the default; anything else must pass `ok`. */
-function numberSetting(value: unknown, fallback: number, name: string, ok: (n: number) => boolean, expected: string): number {
+function numberSetting(value: unknown, fallback: number, key: ErrorKey, ok: (n: number) => boolean): number {
   if (value === '' || value === undefined || value === null) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || !ok(n)) throw new VoxcpmError('VOXCPM_CONFIG', `The ${name} "${String(value)}" is not ${expected}`);
+  if (!Number.isFinite(n) || !ok(n)) throw new VoxcpmError('VOXCPM_CONFIG', key, { value: String(value) });
   return n;
 }
 
@@ -144,12 +144,12 @@ export class VoxcpmService extends EventEmitter {
     super();
     try {
       if (settings.configError) throw settings.configError;
-      this.timeoutMs = numberSetting(settings.timeout, DEFAULTS.timeout, 'timeout', positive, 'a positive number of seconds') * 1000;
-      const concurrency = numberSetting(settings.concurrency, DEFAULTS.concurrency, 'concurrency', wholeFrom(1), 'a whole number from 1');
-      const queueLimit = numberSetting(settings.queueLimit, DEFAULTS.queueLimit, 'queue limit', wholeFrom(1), 'a whole number from 1');
-      const retries = numberSetting(settings.retries, DEFAULTS.retries, 'number of retries', wholeFrom(0), 'a whole number from 0');
-      const maxResponseMB = numberSetting(settings.maxResponseMB, DEFAULTS.maxResponseMB, 'response limit', positive, 'a positive number of MB');
-      const maxText = numberSetting(settings.maxText, DEFAULTS.maxText, 'text limit', wholeFrom(1), 'a whole number of characters from 1');
+      this.timeoutMs = numberSetting(settings.timeout, DEFAULTS.timeout, 'service.timeoutInvalid', positive) * 1000;
+      const concurrency = numberSetting(settings.concurrency, DEFAULTS.concurrency, 'service.concurrencyInvalid', wholeFrom(1));
+      const queueLimit = numberSetting(settings.queueLimit, DEFAULTS.queueLimit, 'service.queueLimitInvalid', wholeFrom(1));
+      const retries = numberSetting(settings.retries, DEFAULTS.retries, 'service.retriesInvalid', wholeFrom(0));
+      const maxResponseMB = numberSetting(settings.maxResponseMB, DEFAULTS.maxResponseMB, 'service.responseLimitInvalid', positive);
+      const maxText = numberSetting(settings.maxText, DEFAULTS.maxText, 'service.textLimitInvalid', wholeFrom(1));
       const lines = typeof settings.url === 'string' ? settings.url.split(/\r?\n/).filter((l) => l.trim() !== '') : [];
       const endpoints = lines.length > 0 ? lines.map((l) => resolveEndpoint(l)) : [resolveEndpoint(settings.url)];
       this.endpoints = [...new Set(endpoints)];
@@ -171,7 +171,7 @@ export class VoxcpmService extends EventEmitter {
           }),
       );
       if (settings.cache !== false && settings.cache !== 'false') {
-        const mb = numberSetting(settings.cacheSize, DEFAULTS.cacheSize, 'cache size', (n) => n >= 0, 'a number of MB from 0');
+        const mb = numberSetting(settings.cacheSize, DEFAULTS.cacheSize, 'service.cacheSizeInvalid', (n) => n >= 0);
         const dir = settings.cacheDir?.trim();
         this.cache = new AudioCache({
           maxBytes: Math.round(mb * 1024 * 1024),
@@ -224,7 +224,7 @@ export class VoxcpmService extends EventEmitter {
    */
   async synthesize(body: TtsRequestBody, options: RequestOptions): Promise<SharedResult> {
     const scheduler = this.scheduler;
-    if (!scheduler) throw this.configError ?? new VoxcpmError('VOXCPM_CONFIG', 'The server is not configured');
+    if (!scheduler) throw this.configError ?? new VoxcpmError('VOXCPM_CONFIG', 'service.notConfigured');
     const signal = options.signal;
     if (signal?.aborted) throw abortError(signal);
     const key = requestKey(body, options.audioDigest);

@@ -242,7 +242,7 @@ class MessageRun {
     this.unlink = () => parent?.removeEventListener('abort', follow);
     const seconds = Math.round(timeoutMs / 100) / 10;
     this.timer = setTimeout(
-      () => this.controller.abort(new VoxcpmError('VOXCPM_TIMEOUT', `No audio within ${seconds} s (the message's timeout)`)),
+      () => this.controller.abort(new VoxcpmError('VOXCPM_TIMEOUT', 'synthesis.timeout', { seconds })),
       Math.min(timeoutMs + DEADLINE_GRACE_MS, 2 ** 31 - 1),
     );
   }
@@ -352,7 +352,8 @@ async function toShape(raw: Raw, target: AudioShape, run: MessageRun): Promise<B
   if (bytes > run.maxAudioBytes) {
     throw new VoxcpmError(
       'VOXCPM_INPUT_INVALID',
-      `Converting ${Math.round(info.duration)} s of ${info.sampleRate} Hz audio to ${target.sampleRate} Hz would take ${mb(bytes)}, more than the response limit of ${mb(run.maxAudioBytes)}`,
+      'synthesis.convertTooLarge',
+      { seconds: Math.round(info.duration), from: info.sampleRate, to: target.sampleRate, size: mb(bytes), limit: mb(run.maxAudioBytes) },
     );
   }
   try {
@@ -360,7 +361,7 @@ async function toShape(raw: Raw, target: AudioShape, run: MessageRun): Promise<B
     return await offload.convert(raw.wav, target, run.signal, !raw.shared);
   } catch (err) {
     if (err instanceof WavFormatError || err instanceof RangeError) {
-      throw new VoxcpmError('VOXCPM_BAD_RESPONSE', `The server's audio could not be converted: ${err.message}`);
+      throw new VoxcpmError('VOXCPM_BAD_RESPONSE', 'synthesis.convertFailed', { detail: err.message });
     }
     throw err;
   }
@@ -406,7 +407,8 @@ async function assemble(shape: AudioShape, parts: Buffer[], bytes: number, signa
 function audioTooLarge(limit: number, done: number, count: number): VoxcpmError {
   return new VoxcpmError(
     'VOXCPM_INPUT_INVALID',
-    `The audio passed the response limit of ${mb(limit)} after ${done} of ${count} pieces: turn on streaming, shorten the text or raise the limit`,
+    'synthesis.audioTooLarge',
+    { limit: mb(limit), done, pieces: count },
   );
 }
 

@@ -5,7 +5,9 @@ import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import type { NodeAPI } from 'node-red';
 import { resolveEndpoint } from '../lib/endpoint';
-import { VoxcpmError, type VoxcpmErrorCode } from '../lib/errors';
+import type { ErrorKey, ErrorParams } from '../lib/error-texts';
+import { internalError, phrase, Phrase, rewriteQuoted, VoxcpmError, type VoxcpmErrorCode } from '../lib/errors';
+import { renderIn } from './render-error';
 import { FileReadError, readRegularFile } from '../lib/files';
 import { referenceFromValue, REFERENCE_MAX_SECONDS, REFERENCE_MIN_SECONDS } from '../lib/reference';
 import { buildCloneRequest, buildTtsRequest } from '../lib/request';
@@ -72,7 +74,7 @@ export function registerRoutes(RED: NodeAPI): void {
   const jsonOnly = (event: string) => (req: Request, res: Response, next: NextFunction) => {
     if (req.is('application/json')) return next();
     audit(req, { event }, 'unsupported_media_type');
-    res.status(415).json({ ok: false, code: 'VOXCPM_INPUT_INVALID', message: 'This route takes a JSON body (Content-Type: application/json)' });
+    res.status(415).json({ ok: false, code: 'VOXCPM_INPUT_INVALID', message: renderIn(RED, 'routes.jsonOnly') });
   };
 
   RED.httpNode?.get(`/${AUDIO_PATH}:file`, (req: Request, res: Response) => serveAudio(req, res));
@@ -91,7 +93,7 @@ export function registerRoutes(RED: NodeAPI): void {
       };
     }).then(
       (answer) => (audit(req, entry), res.json(answer)),
-      (err: unknown) => (audit(req, entry, err), sendError(res, err)),
+      (err: unknown) => (audit(req, entry, err), sendError(RED, res, err)),
     );
   });
 
@@ -125,7 +127,7 @@ export function registerRoutes(RED: NodeAPI): void {
         });
         res.send(audio.wav);
       },
-      (err: unknown) => (audit(req, entry, err), sendError(res, err)),
+      (err: unknown) => (audit(req, entry, err), sendError(RED, res, err)),
     );
   });
 
@@ -133,7 +135,7 @@ export function registerRoutes(RED: NodeAPI): void {
     const entry: AuditEntry = { event: 'voxcpm.reference.upload' };
     void (async () => {
       const bytes = await readUpload(req);
-      const info = wavInfo(bytes, 'The uploaded file');
+      const info = wavInfo(bytes, phrase('routes.uploadedFile'));
       const name = String(req.query.name ?? 'reference').replace(/\.wav$/i, '').replace(/[^\p{L}\p{N}_-]+/gu, '-').slice(0, 40) || 'reference';
       const file = `${REFERENCE_DIR}/${name}-${createHash('sha256').update(bytes).digest('hex').slice(0, 8)}.wav`;
       entry.file = file;
@@ -141,7 +143,7 @@ export function registerRoutes(RED: NodeAPI): void {
       return { ok: true, path: file, ...info };
     })().then(
       (answer) => (audit(req, entry), res.json(answer)),
-      (err: unknown) => (audit(req, entry, err), sendError(res, err)),
+      (err: unknown) => (audit(req, entry, err), sendError(RED, res, err)),
     );
   });
 
@@ -149,20 +151,20 @@ export function registerRoutes(RED: NodeAPI): void {
   RED.httpAdmin.get('/voxcpm/reference/info', write, (req: Request, res: Response) => {
     const entry: AuditEntry = { event: 'voxcpm.reference.info', file: String(req.query.path ?? '') };
     readReference(userDir, req.query.path)
-      .then(({ bytes }) => ({ ok: true, ...wavInfo(bytes, 'The reference file') }))
+      .then(({ bytes }) => ({ ok: true, ...wavInfo(bytes, phrase('routes.referenceFile')) }))
       .then(
         (answer) => (audit(req, entry), res.json(answer)),
-        (err: unknown) => (audit(req, entry, err), sendError(res, err)),
+        (err: unknown) => (audit(req, entry, err), sendError(RED, res, err)),
       );
   });
 
   RED.httpAdmin.get('/voxcpm/reference', write, (req: Request, res: Response) => {
     const entry: AuditEntry = { event: 'voxcpm.reference.get', file: String(req.query.path ?? '') };
     readReference(userDir, req.query.path)
-      .then(({ bytes }) => (wavInfo(bytes, 'The reference file'), bytes))
+      .then(({ bytes }) => (wavInfo(bytes, phrase('routes.referenceFile')), bytes))
       .then(
         (bytes) => (audit(req, entry), res.set({ 'Content-Type': 'audio/wav', 'Cache-Control': 'no-store' }).send(bytes)),
-        (err: unknown) => (audit(req, entry, err), sendError(res, err)),
+        (err: unknown) => (audit(req, entry, err), sendError(RED, res, err)),
       );
   });
 }
@@ -248,10 +250,7 @@ async function withService<T>(RED: NodeAPI, server: RouteBody, entry: AuditEntry
 
   const settings = serviceSettings(RED, { ...config, retries: 0, cache: false, concurrency: 1 }, creds);
   if (settings.configError && withheld.length > 0) {
-    settings.configError = new VoxcpmError(
-      'VOXCPM_CONFIG',
-      `${settings.configError.message}. A stored secret is used only with the URL(s), TLS and proxy the server was deployed with: type it again to test other values`,
-    );
+    settings.configError = new VoxcpmError('VOXCPM_CONFIG', 'routes.secretNeedsRetype', { cause: settings.configError });
   }
   const service = new VoxcpmService(settings);
   try {
@@ -315,10 +314,10 @@ function secretsOf(creds: ServerCredentials): string[] {
 
 /** The error with every credential masked out of its message (a server may quote what it was sent). */
 function masked(err: unknown, secrets: string[]): unknown {
+  const mask = (text: string) => secrets.reduce((m, s) => m.split(s).join('***'), text);
+  if (err instanceof VoxcpmError) return rewriteQuoted(err, mask);
   const message = err instanceof Error ? err.message : String(err);
-  if (!secrets.some((s) => message.includes(s))) return err;
-  const clean = secrets.reduce((m, s) => m.split(s).join('***'), message);
-  return new VoxcpmError(err instanceof VoxcpmError ? err.code : 'VOXCPM_BAD_RESPONSE', clean);
+  return secrets.some((s) => message.includes(s)) ? internalError(mask(message)) : err;
 }
 
 /** A route error with its own HTTP status (413 for an upload too large). */
@@ -326,9 +325,10 @@ class RouteError extends VoxcpmError {
   constructor(
     readonly status: number,
     code: VoxcpmErrorCode,
-    message: string,
+    key: ErrorKey,
+    params: ErrorParams = {},
   ) {
-    super(code, message);
+    super(code, key, params);
   }
 }
 
@@ -336,19 +336,22 @@ function errorCode(err: unknown): string {
   return typeof err === 'string' ? err : err instanceof VoxcpmError ? err.code : 'error';
 }
 
-function sendError(res: Response, err: unknown): void {
-  const e = err instanceof VoxcpmError ? err : new VoxcpmError('VOXCPM_BAD_RESPONSE', String(err));
+/** The answer of a failed admin route, its message in the runtime's language. */
+function sendError(RED: NodeAPI, res: Response, err: unknown): void {
+  const e = err instanceof VoxcpmError ? err : internalError(err);
   const status =
     e instanceof RouteError
       ? e.status
       : e.code === 'VOXCPM_CONFIG' || e.code.startsWith('VOXCPM_AUDIO') || e.code === 'VOXCPM_TEXT_EMPTY' || e.code === 'VOXCPM_INPUT_INVALID'
         ? 400
-        : 502;
+        : e.code === 'VOXCPM_INTERNAL'
+          ? 500
+          : 502;
   if (res.headersSent) return;
-  res.status(status).json({ ok: false, code: e.code, message: e.message });
+  res.status(status).json({ ok: false, code: e.code, message: renderIn(RED, e.key, e.params) });
 }
 
-function wavInfo(bytes: Buffer, what: string) {
+function wavInfo(bytes: Buffer, what: Phrase) {
   try {
     const info = parseWav(bytes);
     const duration = Math.round(info.duration * 100) / 100;
@@ -358,7 +361,7 @@ function wavInfo(bytes: Buffer, what: string) {
         : undefined;
     return { duration, sampleRate: info.sampleRate, channels: info.channels, bitDepth: info.bitDepth, warning };
   } catch (err) {
-    if (err instanceof WavFormatError) throw new VoxcpmError('VOXCPM_AUDIO_INVALID', `${what} is not a WAV file: ${err.message}`);
+    if (err instanceof WavFormatError) throw new VoxcpmError('VOXCPM_AUDIO_INVALID', 'routes.notWav', { what, detail: err.message });
     throw err;
   }
 }
@@ -369,11 +372,11 @@ function wavInfo(bytes: Buffer, what: string) {
  * link to one is refused before it is read).
  */
 async function readReference(userDir: string, given: unknown): Promise<{ file: string; bytes: Buffer }> {
-  if (typeof given !== 'string' || !given.trim()) throw new VoxcpmError('VOXCPM_AUDIO_MISSING', 'No reference file is set');
+  if (typeof given !== 'string' || !given.trim()) throw new VoxcpmError('VOXCPM_AUDIO_MISSING', 'routes.noReference');
   const file = path.resolve(userDir, given.trim());
-  if (!/\.wav$/i.test(file)) throw new VoxcpmError('VOXCPM_AUDIO_INVALID', 'The reference must be a .wav file');
-  const missing = () => new VoxcpmError('VOXCPM_AUDIO_MISSING', `The reference file ${file} does not exist or cannot be read`);
-  const notFile = () => new VoxcpmError('VOXCPM_AUDIO_INVALID', `The reference file ${file} is not a regular file`);
+  if (!/\.wav$/i.test(file)) throw new VoxcpmError('VOXCPM_AUDIO_INVALID', 'routes.referenceNotWavName');
+  const missing = () => new VoxcpmError('VOXCPM_AUDIO_MISSING', 'reference.fileMissing', { file });
+  const notFile = () => new VoxcpmError('VOXCPM_AUDIO_INVALID', 'routes.referenceNotRegular', { file });
   // Checked before opening too: opening some devices does something (a watchdog, a tape, a modem line).
   const stat = await fs.stat(file).catch(() => undefined);
   if (!stat) throw missing();
@@ -384,7 +387,7 @@ async function readReference(userDir: string, given: unknown): Promise<{ file: s
     if (!(err instanceof FileReadError)) throw err;
     if (err.problem === 'missing') throw missing();
     if (err.problem === 'not-a-file') throw notFile();
-    throw new VoxcpmError('VOXCPM_AUDIO_INVALID', `The reference file ${file} is larger than ${MAX_UPLOAD / 1024 / 1024} MB`);
+    throw new VoxcpmError('VOXCPM_AUDIO_INVALID', 'routes.referenceTooLarge', { file, mb: MAX_UPLOAD / 1024 / 1024 });
   }
 }
 
@@ -395,8 +398,8 @@ async function readReference(userDir: string, given: unknown): Promise<{ file: s
 async function referenceFromPath(userDir: string, given: string, entry: AuditEntry) {
   const { file, bytes } = await readReference(userDir, given);
   entry.file = file;
-  wavInfo(bytes, 'The reference file');
-  return referenceFromValue(bytes, `file ${path.basename(file)}`);
+  wavInfo(bytes, phrase('routes.referenceFile'));
+  return referenceFromValue(bytes, phrase('reference.fileSource', { file: path.basename(file) }));
 }
 
 /**
@@ -409,10 +412,10 @@ async function referenceFromPath(userDir: string, given: string, entry: AuditEnt
 function readUpload(req: Request): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     if (!req.is(['audio/*', 'application/octet-stream']) || req.readableEnded || (req.complete && req.readableLength === 0)) {
-      reject(new VoxcpmError('VOXCPM_AUDIO_INVALID', 'Send the recording as the raw body, with Content-Type audio/wav'));
+      reject(new VoxcpmError('VOXCPM_AUDIO_INVALID', 'routes.uploadNotRaw'));
       return;
     }
-    const tooLarge = () => new RouteError(413, 'VOXCPM_AUDIO_INVALID', `The uploaded file is larger than ${MAX_UPLOAD / 1024 / 1024} MB`);
+    const tooLarge = () => new RouteError(413, 'VOXCPM_AUDIO_INVALID', 'routes.uploadTooLarge', { mb: MAX_UPLOAD / 1024 / 1024 });
     const chunks: Buffer[] = [];
     let size = 0;
     let over = Number(req.headers['content-length']) > MAX_UPLOAD;
@@ -443,14 +446,14 @@ async function saveUpload(userDir: string, file: string, bytes: Buffer): Promise
   try {
     await fs.mkdir(dir, { recursive: true });
     if (!(await fs.lstat(dir)).isDirectory()) {
-      throw new VoxcpmError('VOXCPM_CONFIG', `${dir} is a link or not a folder: recordings are not saved through it`);
+      throw new VoxcpmError('VOXCPM_CONFIG', 'routes.folderIsLink', { dir });
     }
     await fs.writeFile(temp, bytes, { flag: 'wx' });
     await fs.rename(temp, path.join(userDir, file));
   } catch (err) {
     await fs.rm(temp, { force: true }).catch(() => undefined);
     if (err instanceof VoxcpmError) throw err;
-    throw new VoxcpmError('VOXCPM_CONFIG', `The recording cannot be saved in ${dir} (${String((err as NodeJS.ErrnoException).code ?? err)})`);
+    throw new VoxcpmError('VOXCPM_CONFIG', 'routes.saveFailed', { dir, reason: String((err as NodeJS.ErrnoException).code ?? err) });
   }
 }
 

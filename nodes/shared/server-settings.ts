@@ -1,6 +1,6 @@
 import type { NodeAPI } from 'node-red';
 import { authHeaders } from '../lib/auth';
-import { VoxcpmError } from '../lib/errors';
+import { phrase, VoxcpmError } from '../lib/errors';
 import type { ServiceSettings } from '../lib/service';
 import type { AgentOptions } from 'node:https';
 import type { ServerCredentials, ServerNodeDef, TlsConfigNode } from './types';
@@ -47,17 +47,18 @@ export function serviceSettings(RED: NodeAPI, def: Partial<ServerNodeDef>, creds
  */
 export function tlsOptions(RED: NodeAPI, id: unknown): AgentOptions {
   const node: unknown = typeof id === 'string' ? RED.nodes.getNode(id) : null;
-  if (!node) throw new VoxcpmError('VOXCPM_CONFIG', 'The TLS configuration this server uses does not exist (deploy it first)');
+  if (!node) throw new VoxcpmError('VOXCPM_CONFIG', 'settings.tlsMissing');
   const type = (node as { type?: unknown }).type;
   if (type !== 'tls-config' || typeof (node as Partial<TlsConfigNode>).addTLSOptions !== 'function') {
     throw new VoxcpmError(
       'VOXCPM_CONFIG',
-      `The TLS configuration of this server names a node that is not a TLS configuration (${typeof type === 'string' ? type : 'unknown type'}): choose a tls-config node`,
+      'settings.tlsWrongType',
+      { type: typeof type === 'string' ? type : phrase('settings.unknownType') },
     );
   }
   const tlsNode = node as TlsConfigNode;
   if ((tlsNode as { valid?: unknown }).valid === false) {
-    throw new VoxcpmError('VOXCPM_CONFIG', 'The TLS configuration this server uses is not usable (a certificate or key file is missing or unreadable): see its error in the log');
+    throw new VoxcpmError('VOXCPM_CONFIG', 'settings.tlsUnusable');
   }
   const tls: Record<string, unknown> = {};
   tlsNode.addTLSOptions(tls);

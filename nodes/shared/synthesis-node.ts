@@ -1,8 +1,9 @@
 import type { Node, NodeAPI, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { encodeOutput, OutputFormat } from '../lib/audio';
-import { describeType, isVoxcpmError, VoxcpmError } from '../lib/errors';
+import { internalError, isVoxcpmError, typePhrase, VoxcpmError } from '../lib/errors';
 import type { BuiltRequest, InputMessage } from '../lib/request';
 import { AUDIO_DEFAULTS, AudioSettings, speak, speakPieces, SpokenAudio } from '../lib/synthesis';
+import { localise } from './render-error';
 import type { FlowNodeDef, ServerNode, ServerState, ServerUser } from './types';
 
 /** What both builders take: the node's prompt for this message, and the server's text limit. */
@@ -141,10 +142,10 @@ export function runSynthesisNode(RED: NodeAPI, node: Node, def: FlowNodeDef, bui
       const name = def.prompt ?? '';
       if (from === 'str') return resolve(name);
       RED.util.evaluateNodeProperty(name, from, node, msg, (err: Error | null, value: unknown) => {
-        if (err) return reject(new VoxcpmError('VOXCPM_INPUT_INVALID', `The prompt could not be read from ${from}.${name}`));
+        if (err) return reject(new VoxcpmError('VOXCPM_INPUT_INVALID', 'node.promptUnreadable', { from, name }));
         if (value === undefined || value === null) return resolve('');
         if (typeof value !== 'string') {
-          return reject(new VoxcpmError('VOXCPM_INPUT_INVALID', `The prompt in ${from}.${name} is ${describeType(value)}; it must be text`));
+          return reject(new VoxcpmError('VOXCPM_INPUT_INVALID', 'node.promptNotText', { from, name, type: typePhrase(value) }));
         }
         resolve(value);
       });
@@ -175,13 +176,13 @@ export function runSynthesisNode(RED: NodeAPI, node: Node, def: FlowNodeDef, bui
 
   const handle = async (msg: ControlMessage, send: (m: NodeMessageInFlow) => void, signal: AbortSignal): Promise<void> => {
     if (!server) {
-      throw new VoxcpmError('VOXCPM_CONFIG', `${type} has no voxcpm-server configured: open the node and choose or add a server`);
+      throw new VoxcpmError('VOXCPM_CONFIG', 'node.noServer', { type });
     }
     const priority = numberField(msg.priority, 'msg.priority', () => true) ?? 0;
     const timeout = numberField(msg.timeout, 'msg.timeout', (n) => n > 0);
     const format = (msg.outputFormat ?? settings.outputFormat) as OutputFormat;
     if (!OUTPUT_FORMATS.includes(format)) {
-      throw new VoxcpmError('VOXCPM_INPUT_INVALID', `msg.outputFormat must be one of ${OUTPUT_FORMATS.join(', ')}`);
+      throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'node.badOutputFormat', { formats: OUTPUT_FORMATS.join(', ') });
     }
     const input: InputMessage = {
       payload: RED.util.getMessageProperty(msg, settings.textProperty),
@@ -234,7 +235,7 @@ export function runSynthesisNode(RED: NodeAPI, node: Node, def: FlowNodeDef, bui
     const m = msg as ControlMessage;
     if (m.reset !== undefined && m.reset !== false) {
       // Like the core delay and trigger nodes: a reset message only resets.
-      const reason = new VoxcpmError('VOXCPM_ABORTED', 'Dropped by msg.reset before it was spoken');
+      const reason = new VoxcpmError('VOXCPM_ABORTED', 'node.reset');
       for (const ac of controllers) ac.abort(reason);
       last = undefined;
       updateStatus(true);
@@ -251,9 +252,11 @@ export function runSynthesisNode(RED: NodeAPI, node: Node, def: FlowNodeDef, bui
           done();
           return;
         }
-        const error = isVoxcpmError(err) ? err : new VoxcpmError('VOXCPM_BAD_RESPONSE', `Unexpected failure: ${String(err)}`);
+        // Anything else is a bug of ours, not the server's fault: VOXCPM_INTERNAL, its stack in the debug log.
+        if (!isVoxcpmError(err)) node.debug(`VOXCPM_INTERNAL: ${err instanceof Error ? (err.stack ?? String(err)) : String(err)}`);
+        const error = isVoxcpmError(err) ? err : internalError(err);
         last = { fill: 'red', shape: 'ring', text: error.code };
-        done(error);
+        done(localise(RED, error));
       },
     );
     const tracked = work.finally(() => {
@@ -268,7 +271,7 @@ export function runSynthesisNode(RED: NodeAPI, node: Node, def: FlowNodeDef, bui
   node.on('close', (_removed: boolean, done: () => void) => {
     closing = true;
     clearTimeout(statusTimer);
-    const reason = new VoxcpmError('VOXCPM_ABORTED', 'The node was stopped');
+    const reason = new VoxcpmError('VOXCPM_ABORTED', 'node.stopped');
     for (const ac of controllers) ac.abort(reason);
     server?.deregister(user);
     // done() only once nothing of this node is left running.
@@ -284,8 +287,8 @@ function numberField(value: unknown, name: string, ok: (n: number) => boolean): 
   if (value === undefined || value === null || value === '') return undefined;
   const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
   if (!Number.isFinite(n) || !ok(n)) {
-    const shown = typeof value === 'string' ? `"${value}"` : typeof value === 'number' ? String(value) : describeType(value);
-    throw new VoxcpmError('VOXCPM_INPUT_INVALID', `${name} is ${shown}; it must be a ${name === 'msg.timeout' ? 'positive ' : ''}number`);
+    const shown = typeof value === 'string' ? `"${value}"` : typeof value === 'number' ? String(value) : typePhrase(value);
+    throw new VoxcpmError('VOXCPM_INPUT_INVALID', name === 'msg.timeout' ? 'node.badPositiveNumber' : 'node.badNumber', { name, value: shown });
   }
   return n;
 }

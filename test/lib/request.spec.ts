@@ -382,7 +382,7 @@ describe('lib/request', () => {
       });
 
       it("the loader's error is passed on", async () => {
-        const l = loader(new VoxcpmError('VOXCPM_AUDIO_MISSING', 'The reference file /x does not exist'));
+        const l = loader(new VoxcpmError('VOXCPM_AUDIO_MISSING', 'reference.fileMissing', { file: '/x' }));
         await assert.rejects(clone({ payload: 'Hi' }, { reference: '/x' }, l), isCode('VOXCPM_AUDIO_MISSING', /\/x does not exist/));
       });
 

@@ -100,7 +100,7 @@ describe('lib/synthesis', function () {
     });
 
     it('one failing piece rejects with its error and aborts the others', async () => {
-      const failure = new VoxcpmError('VOXCPM_SERVER_ERROR', 'inference failed');
+      const failure = new VoxcpmError('VOXCPM_SERVER_ERROR', 'client.serverError', { said: 'inference failed' });
       const service = new FakeService((t) => (t === PIECES[1] ? { delay: 10, fail: failure } : { delay: 200 }));
       const started = Date.now();
       await assert.rejects(speak(as(service), body(TEXT), settings(), { owner: 'n' }), (e) => e === failure);
@@ -159,7 +159,7 @@ describe('lib/synthesis', function () {
     });
 
     it('a later piece failing while an earlier one is awaited: the earlier ones are delivered, then the error; never unhandled', async () => {
-      const failure = new VoxcpmError('VOXCPM_SERVER_ERROR', 'inference failed');
+      const failure = new VoxcpmError('VOXCPM_SERVER_ERROR', 'client.serverError', { said: 'inference failed' });
       const service = new FakeService((t) => (t === PIECES[2] ? { delay: 5, fail: failure } : { delay: 60 }));
       const unhandled: unknown[] = [];
       const others = process.listeners('unhandledRejection');
@@ -186,7 +186,7 @@ describe('lib/synthesis', function () {
     it("ends with the caller's abort reason when the caller aborts", async () => {
       const service = new FakeService(() => ({ delay: 200 }));
       const ac = new AbortController();
-      const reason = new VoxcpmError('VOXCPM_ABORTED', 'The node was stopped');
+      const reason = new VoxcpmError('VOXCPM_ABORTED', 'node.stopped');
       setTimeout(() => ac.abort(reason), 20);
       await assert.rejects(speakPieces(as(service), body(TEXT), settings(), { owner: 'n', signal: ac.signal }, () => undefined), (e) => e === reason);
       assert.ok(service.calls.every((c) => c.settled));
