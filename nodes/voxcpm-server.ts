@@ -6,12 +6,11 @@ import { audioStore, audioUrl, registerRoutes } from './shared/routes';
 import { serviceSettings } from './shared/server-settings';
 import type { ServerCredentials, ServerNode, ServerNodeDef, ServerState, ServerUser } from './shared/types';
 
-/** A short sentence for the optional warm-up at deploy: the model's cold start is paid here. */
-const WARMUP_TEXT = '你好。';
+import { SERVER_DEFAULTS, WARMUP_TEXT } from './lib/defaults';
 /** Status updates to the users are batched: a burst of 1,000 messages must not flood the editor. */
 const BROADCAST_MS = 100;
 /** Seconds a result stays downloadable at msg.url unless set otherwise. */
-const DEFAULT_URL_TTL = 600;
+const DEFAULT_URL_TTL = SERVER_DEFAULTS.urlTtl;
 
 export = function register(RED: NodeAPI): void {
   registerRoutes(RED);

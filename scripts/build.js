@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Compiles the TypeScript and lays out dist/nodes the way Node-RED's loader wants it:
-// each node's .html, its locales/ and icons/ must sit beside its built .js.
+// the node set's .html, its locales/ and icons/ must sit beside its built .js. Bundles the
+// editor (editor/*.ts, with nodes/lib/defaults.ts) into resources/voxcpm-editor.js, which
+// Node-RED serves at resources/@voxcpm/node-red-voxcpm/voxcpm-editor.js.
 // `--all` also compiles the tests and tools (simulator, demo launcher); the published
 // build (prepare/prepack) compiles only nodes/.
 'use strict';
@@ -38,3 +40,35 @@ function copy(from, to, keep) {
 }
 copy(path.join(root, 'nodes'), out, (name) => /\.(html|json)$/.test(name));
 copy(path.join(root, 'icons'), path.join(out, 'icons'), (name) => /\.(svg|png)$/.test(name));
+
+// The runtime sends a status as `voxcpm-tts.status.<key>` / `voxcpm-clone.status.<key>`
+// (nodes/shared/synthesis-node.ts), and the editor translates it in the node set's catalog.
+// The strings are written once, in `common.status`; the built catalogs carry them under each
+// flow node's section as well.
+const STATUS_TYPES = ['voxcpm-tts', 'voxcpm-clone'];
+for (const lang of fs.readdirSync(path.join(out, 'locales'))) {
+  const file = path.join(out, 'locales', lang, 'voxcpm.json');
+  if (!fs.existsSync(file)) continue;
+  const catalog = JSON.parse(fs.readFileSync(file, 'utf8'));
+  for (const type of STATUS_TYPES) {
+    if (catalog[type].status) throw new Error(`${file}: ${type}.status is built from common.status; do not write it`);
+    catalog[type].status = catalog.common.status;
+  }
+  fs.writeFileSync(file, `${JSON.stringify(catalog, null, 4)}\n`);
+}
+
+// The editor: type-checked with the DOM library (editor/tsconfig.json), then one IIFE bundle.
+execFileSync(process.execPath, [tsc, '-p', path.join('editor', 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
+require('esbuild').buildSync({
+  entryPoints: [path.join(root, 'editor', 'index.ts')],
+  outfile: path.join(root, 'resources', 'voxcpm-editor.js'),
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  // Node-RED 3.1's editor supports the browsers of 2020 on.
+  target: ['es2019'],
+  charset: 'utf8',
+  legalComments: 'none',
+  banner: { js: '/* @voxcpm/node-red-voxcpm editor: built from editor/*.ts by scripts/build.js; do not edit. */' },
+  logLevel: 'warning',
+});

@@ -184,15 +184,43 @@ check(
 const nodes = Object.entries(nr.nodes || {});
 check(`node-red.nodes lists ${nodes.length} node files`, nodes.length ? undefined : 'package.json has no "node-red": {"nodes": {...}}');
 
-/** Registered types and their categories, from an editor .html (as node-red-dev reads them). */
+/**
+ * Registered types and their categories, from an editor .html (as node-red-dev reads them) and
+ * the editor scripts it loads from resources/ (resources/voxcpm-editor.js, bundled from
+ * editor/*.ts: read from those sources when the bundle is not built). A type counts when the
+ * .html has its template and a script registers it.
+ */
 function editorTypes(html) {
-  const text = fs.readFileSync(html, 'utf8');
+  const page = fs.readFileSync(html, 'utf8');
+  const templates = new Set([...page.matchAll(/data-template-name="([^"]+)"/g)].map((m) => m[1]));
+  const sources = [page];
+  for (const m of page.matchAll(/<script[^>]*\ssrc="resources\/(?:@[^/"]+\/)?[^/"]+\/([^"]+)"/g)) {
+    const built = path.join(root, 'resources', m[1]);
+    if (fs.existsSync(built)) sources.push(fs.readFileSync(built, 'utf8'));
+    else {
+      const dir = path.join(root, 'editor');
+      if (fs.existsSync(dir)) for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.ts'))) sources.push(fs.readFileSync(path.join(dir, f), 'utf8'));
+    }
+  }
+  return sources.flatMap((text) => registered(text)).filter((t) => templates.has(t.type));
+}
+
+/** `registerType('x', { ... category: 'y' ... })` calls in a script; the category may sit in a spread definition. */
+function registered(text) {
   const types = [];
   const re = /registerType\(\s*['"]([^'"]+)['"]\s*,\s*\{/g;
   let m;
   while ((m = re.exec(text)) !== null) {
     const after = text.slice(m.index, m.index + 4000);
     const cat = /category\s*:\s*['"]([^'"]+)['"]/.exec(after);
+    types.push({ type: m[1], category: cat ? cat[1] : undefined });
+  }
+  // Definitions built elsewhere (esbuild keeps the names: registerType("voxcpm-tts", ttsDef)).
+  const byName = /registerType(?:<[^>]*>)?\(\s*['"]([^'"]+)['"]\s*,\s*([A-Za-z_$][\w$]*)\s*\)/g;
+  while ((m = byName.exec(text)) !== null) {
+    const def = new RegExp(`\\b${m[2].replace(/\$/g, '\\$')}\\b[^=\\n]*=\\s*\\{([\\s\\S]{0,4000})`).exec(text);
+    let cat = def && /category\s*:\s*['"]([^'"]+)['"]/.exec(def[1]);
+    if (!cat && def && /flowNodeDef\(/.test(def[1])) cat = [null, /category\s*:\s*['"]([^'"]+)['"]/.exec(text.slice(text.indexOf('function flowNodeDef')))?.[1]];
     types.push({ type: m[1], category: cat ? cat[1] : undefined });
   }
   return types;

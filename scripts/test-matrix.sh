@@ -4,7 +4,10 @@
 #   which ships the binary in its tarball: no install script).
 # Installs are cached in .matrix/ (delete it to start fresh). Assumes the tests are built
 # (`npm run build:all`); VOXCPM_BUILD_DIR names another build folder (default dist).
-# The MQTT end-to-end spec runs too when mosquitto is installed.
+# The MQTT end-to-end spec runs too when mosquitto is installed. Each release also starts as a
+# real Node-RED with this package linked in, and must serve the node set, its templates, help,
+# catalogs and the editor bundle resources/@voxcpm/node-red-voxcpm/voxcpm-editor.js
+# (scripts/check-served.js; needs `npm run build`, which `build:all` includes).
 #
 # Usage: scripts/test-matrix.sh [version ...]     (default: 3.1 4.1 5)
 #
@@ -97,6 +100,13 @@ for v in "${versions[@]}"; do
     pend=$(grep -Eo '^ *[0-9]+ pending' "$log" | grep -Eo '[0-9]+' | tail -n 1)
     note="${pass:-0} passing, ${fail:-0} failing${pend:+, $pend pending}"
     [ "$rc" -eq 0 ] && [ "${pass:-0}" -gt 0 ] || status=FAILED
+    if served=$(node "$root/scripts/check-served.js" --red "$dir/node_modules/node-red/red.js" --node "$nodebin" 2>&1); then
+      note="$note; editor bundle served"
+    else
+      echo "$served" >&2
+      status=FAILED
+      note="$note; editor files NOT served"
+    fi
   fi
   t2=$(now)
   if [ "$status" = ok ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Packs the package, installs the tarball into a fresh Node-RED user directory
 # without dev dependencies, runs the node tests against that install, then
-# deploys the examples in a real Node-RED process and clicks them.
+# checks that a real Node-RED serves the node set and its editor bundle
+# (resources/@voxcpm/node-red-voxcpm/voxcpm-editor.js), then deploys the examples in
+# a real Node-RED process and clicks them.
 # Usage: scripts/test-tarball.sh [node-red version, default 4.1]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +27,9 @@ fi
 
 echo "--- node tests against the installed tarball"
 VOXCPM_NODES_DIR="$installed/dist/nodes" npx mocha dist/test/tts.spec.js dist/test/clone.spec.js dist/test/errors.spec.js
+
+echo "--- the editor files a real Node-RED $nr_version serves from the installed tarball"
+node scripts/check-served.js --user "$work/user" --red "$work/runtime/node_modules/node-red/red.js"
 
 echo "--- examples in a real Node-RED $nr_version process"
 node dist/tools/smoke.js --user "$work/user" --red "$work/runtime/node_modules/node-red/red.js"

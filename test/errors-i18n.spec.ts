@@ -31,14 +31,9 @@ const { i18n } = require(require.resolve('@node-red/util', { paths: [path.dirnam
 
 const NS = '@voxcpm/node-red-voxcpm/voxcpm-test';
 
-/** The errors section of a language: the merged catalog's (voxcpm.json) once it has one, else errors.json. */
+/** The errors section of a language's catalog (voxcpm.json). */
 function errorsCatalog(lang: string): object {
-  const merged = path.join(NODES_DIR, 'locales', lang, 'voxcpm.json');
-  if (fs.existsSync(merged)) {
-    const errors = (JSON.parse(fs.readFileSync(merged, 'utf8')) as { errors?: object }).errors;
-    if (errors && Object.keys(errors).length > 0) return errors;
-  }
-  return JSON.parse(fs.readFileSync(path.join(NODES_DIR, 'locales', lang, 'errors.json'), 'utf8')) as object;
+  return (JSON.parse(fs.readFileSync(path.join(NODES_DIR, 'locales', lang, 'voxcpm.json'), 'utf8')) as { errors: object }).errors;
 }
 
 /** When set, reading the message's text throws a TypeError: a bug inside the node. */

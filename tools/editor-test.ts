@@ -25,6 +25,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { FlowNode, launchNodeRed, NodeRedProcess, ROOT } from './launch';
 import { VoxCpmSimulator } from './simulator';
+import { PRESETS } from '../nodes/lib/defaults';
 
 // ---------------------------------------------------------------- options
 
@@ -118,8 +119,8 @@ const LAUNDRY = '洗衣机已经洗好了。';
 const CLONE_TEXT = '接下来我们继续介绍系统的核心功能。';
 const REFERENCE = 'node_modules/@voxcpm/node-red-voxcpm/examples/reference-zh.wav';
 const TRANSCRIPT = '大家好，欢迎来到今天的产品介绍。接下来我们将一起了解这个系统的核心功能。';
-/** The prompts of the presets menu, in its order (nodes/voxcpm-tts.html). */
-const PRESET_PROMPTS = ['年轻女性，声音温柔甜美，语速适中', '正式、清晰、语速稍慢'];
+/** The prompts of the presets menu, in its order (nodes/lib/defaults.ts, which the editor bundle shows). */
+const PRESET_PROMPTS = PRESETS.map((p) => p.prompt);
 
 function flows(url: string): FlowNode[] {
   const synth = { text: 'payload', output: 'payload', promptType: 'str', maxChunk: '150', pause: '150', streaming: false, outputFormat: 'wav', sampleRate: '0', leadIn: '0' };
@@ -325,6 +326,15 @@ async function runLocale(browser: Browser, url: string, sim: VoxCpmSimulator, lo
   );
 
   try {
+    // 0. The editor bundle, where nodes/voxcpm.html's <script src> asks for it.
+    await check(`${tag}: Node-RED serves the editor bundle at resources/@voxcpm/node-red-voxcpm/voxcpm-editor.js`, async () => {
+      const res = await page.request.get(`${url}/resources/@voxcpm/node-red-voxcpm/voxcpm-editor.js`);
+      assert(res.status() === 200, `HTTP ${res.status()}`);
+      assert(/javascript/.test(res.headers()['content-type'] ?? ''), `content-type ${res.headers()['content-type']}`);
+      const body = await res.text();
+      assert(body.includes('registerType("voxcpm-tts"'), 'the bundle does not register voxcpm-tts');
+    });
+
     // 1. The editor, in the browser's language.
     const loaded = await check(`${tag}: the editor loads, in ${zh ? 'Chinese' : 'English'}`, async () => {
       await page.goto(url, { waitUntil: 'domcontentloaded' });

@@ -9,28 +9,8 @@ export interface AuthCredentials {
   headerValue?: string;
 }
 
-/** A header name as HTTP allows it (RFC 9110 token). */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/**
- * Header names a custom credential may not take: the ones that frame the
- * message or steer the connection (hop-by-hop, RFC 9110 §7.6.1 and §6.6),
- * the proxy's own credentials, and the content type of the JSON body. Sending
- * any of them would break the request or smuggle a second one. Lower case.
- */
-const FORBIDDEN_NAMES = new Set([
-  'host',
-  'content-length',
-  'transfer-encoding',
-  'connection',
-  'keep-alive',
-  'upgrade',
-  'te',
-  'trailer',
-  'proxy-connection',
-  'proxy-authorization',
-  'expect',
-  'content-type',
-]);
+/** The header-name grammar (RFC 9110 token) and the names a credential may not take: see defaults.ts. */
+import { FORBIDDEN_HEADER_NAMES as FORBIDDEN_NAMES, HEADER_NAME_TOKEN as TOKEN } from './defaults';
 /** What a header value can carry: visible ASCII and spaces (no line breaks, nothing axios would strip). */
 const VALUE = /^[\x20-\x7e]+$/;
 

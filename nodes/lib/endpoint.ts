@@ -1,6 +1,7 @@
 import { VoxcpmError } from './errors';
 
-export const API_PATH = '/api/tts';
+import { API_PATH, BARE_HOST, DIGITS_ONLY, URL_CREDENTIALS, URL_SCHEME } from './defaults';
+export { API_PATH };
 
 /**
  * Turns what a user typed into the endpoint to POST to.
@@ -12,17 +13,17 @@ export function resolveEndpoint(input: unknown): string {
     throw new VoxcpmError('VOXCPM_CONFIG', 'endpoint.missing');
   }
   const raw = input.trim();
-  if (/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i.test(raw)) {
+  if (URL_CREDENTIALS.test(raw)) {
     // Credentials in a URL end up in logs and flow exports; never quote them back.
     throw new VoxcpmError('VOXCPM_CONFIG', 'endpoint.userinfo');
   }
   const invalid = () =>
     new VoxcpmError('VOXCPM_CONFIG', 'endpoint.invalid', { url: raw });
   let withScheme = raw;
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
+  if (!URL_SCHEME.test(raw)) {
     // Only a plain `host[:port][/path]` may omit the scheme; "5022" or "http:/host" are typos.
-    const m = /^(\[[0-9a-f:.]+\]|[^\s/:@]+)(:\d+)?(\/.*)?$/i.exec(raw);
-    if (!m || /^\d+$/.test(m[1])) throw invalid();
+    const m = BARE_HOST.exec(raw);
+    if (!m || DIGITS_ONLY.test(m[1])) throw invalid();
     withScheme = `http://${raw}`;
   }
   let url: URL;

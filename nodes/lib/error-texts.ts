@@ -3,7 +3,10 @@
  * Node-RED (tests, tools). They are the en-US catalog itself, not a copy: the
  * node layer renders the same keys in the runtime's language (shared/render-error.ts).
  */
-import en from '../locales/en-US/errors.json';
+import catalog from '../locales/en-US/voxcpm.json';
+
+/** The English texts: the errors section of the node set's catalog (one place for every text). */
+const en = catalog.errors;
 
 /** The catalog's shape: nested objects of texts. */
 type Texts = typeof en;

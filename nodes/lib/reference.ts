@@ -8,8 +8,8 @@ import { FileReadError, formatMB, kindOf, readRegularFileWithStat } from './file
 import { parseWav, WavFormatError } from './wav';
 
 /** VoxCPM clones best from 5–30 s of clear speech; below 3 s or above 30 s it is warned about. */
-export const REFERENCE_MIN_SECONDS = 3;
-export const REFERENCE_MAX_SECONDS = 30;
+export { REFERENCE_MAX_SECONDS, REFERENCE_MIN_SECONDS } from './defaults';
+import { REFERENCE_MAX_SECONDS, REFERENCE_MIN_SECONDS } from './defaults';
 /** A WAV header alone is 44 bytes: anything shorter cannot be audio. */
 const MIN_AUDIO_BYTES = 44;
 /**

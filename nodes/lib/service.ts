@@ -79,7 +79,9 @@ export interface ServiceState {
   servers: PoolSummary;
 }
 
-export const DEFAULTS = { timeout: 300, concurrency: 1, queueLimit: 100, retries: 3, maxResponseMB: 100, maxText: 20000, cacheSize: 64 } as const;
+import { SERVER_DEFAULTS } from './defaults';
+const { timeout, concurrency, queueLimit, retries, maxResponseMB, maxText, cacheSize } = SERVER_DEFAULTS;
+export const DEFAULTS = { timeout, concurrency, queueLimit, retries, maxResponseMB, maxText, cacheSize } as const;
 
 /** A server answer, and whether other callers got the same buffer. */
 export interface SharedResult extends SynthesisResult {

@@ -20,7 +20,9 @@ export interface AudioSettings {
   leadIn: number;
 }
 
-export const AUDIO_DEFAULTS: AudioSettings = { maxChunk: 150, pause: 150, sampleRate: 0, leadIn: 0 };
+import { SYNTHESIS_DEFAULTS } from './defaults';
+const { maxChunk, pause, sampleRate, leadIn } = SYNTHESIS_DEFAULTS;
+export const AUDIO_DEFAULTS: AudioSettings = { maxChunk, pause, sampleRate, leadIn };
 
 /**
  * The message's own timer ends work that is not a server request (audio

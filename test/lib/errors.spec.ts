@@ -12,7 +12,7 @@ const NODES = path.join(ROOT, 'nodes');
 type Catalog = { [key: string]: string | Catalog };
 
 function readCatalog(lang: string): Map<string, string> {
-  const json = JSON.parse(fs.readFileSync(path.join(NODES, 'locales', lang, 'errors.json'), 'utf8')) as Catalog;
+  const json = (JSON.parse(fs.readFileSync(path.join(NODES, 'locales', lang, 'voxcpm.json'), 'utf8')) as { errors: Catalog }).errors;
   const out = new Map<string, string>();
   const walk = (c: Catalog, prefix: string) => {
     for (const [k, v] of Object.entries(c)) {
@@ -64,11 +64,11 @@ function fakeRED(catalog: Catalog | undefined): { _: (id: string, subs?: object)
 }
 
 const zhCatalog = (): Catalog => ({
-  errors: JSON.parse(fs.readFileSync(path.join(NODES, 'locales', 'zh-CN', 'errors.json'), 'utf8')) as Catalog,
+  errors: (JSON.parse(fs.readFileSync(path.join(NODES, 'locales', 'zh-CN', 'voxcpm.json'), 'utf8')) as { errors: Catalog }).errors,
 });
 
 describe('lib/errors', () => {
-  describe('the catalogs (nodes/locales/*/errors.json)', () => {
+  describe('the catalogs (the errors section of nodes/locales/*/voxcpm.json)', () => {
     const en = readCatalog('en-US');
     const zh = readCatalog('zh-CN');
 
