@@ -1,10 +1,11 @@
 import type { NodeAPI } from 'node-red';
 import type { VoxcpmError } from './lib/errors';
-import { localise } from './shared/render-error';
+import { localise } from './glue/render-error';
 import { VoxcpmService } from './lib/service';
-import { audioStore, audioUrl, registerRoutes } from './shared/routes';
-import { serviceSettings } from './shared/server-settings';
-import type { ServerCredentials, ServerNode, ServerNodeDef, ServerState, ServerUser } from './shared/types';
+import { registerAdminRoutes } from './glue/admin-routes';
+import { audioStore, audioUrl, registerAudioLinks } from './glue/audio-links';
+import { serviceSettings } from './glue/server-settings';
+import type { ServerCredentials, ServerNode, ServerNodeDef, ServerState, ServerUser } from './glue/types';
 
 import { SERVER_DEFAULTS, WARMUP_TEXT } from './lib/defaults';
 /** Status updates to the users are batched: a burst of 1,000 messages must not flood the editor. */
@@ -13,7 +14,8 @@ const BROADCAST_MS = 100;
 const DEFAULT_URL_TTL = SERVER_DEFAULTS.urlTtl;
 
 export = function register(RED: NodeAPI): void {
-  registerRoutes(RED);
+  registerAdminRoutes(RED);
+  registerAudioLinks(RED);
   function VoxcpmServerNode(this: ServerNode, def: ServerNodeDef): void {
     RED.nodes.createNode(this, def);
     const users = new Set<ServerUser>();

@@ -42,7 +42,7 @@ copy(path.join(root, 'nodes'), out, (name) => /\.(html|json)$/.test(name));
 copy(path.join(root, 'icons'), path.join(out, 'icons'), (name) => /\.(svg|png)$/.test(name));
 
 // The runtime sends a status as `voxcpm-tts.status.<key>` / `voxcpm-clone.status.<key>`
-// (nodes/shared/synthesis-node.ts), and the editor translates it in the node set's catalog.
+// (nodes/glue/flow-node.ts), and the editor translates it in the node set's catalog.
 // The strings are written once, in `common.status`; the built catalogs carry them under each
 // flow node's section as well.
 const STATUS_TYPES = ['voxcpm-tts', 'voxcpm-clone'];

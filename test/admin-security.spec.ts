@@ -28,7 +28,7 @@ const PROXY_SECRET = 'proxy-secret-41d2e8';
 
 /** voxcpm-server.js and routes.js afresh, so the routes land on this load's admin app. */
 function freshModules(): NodeInitializer[] {
-  for (const file of ['voxcpm-server.js', path.join('shared', 'routes.js')]) delete require.cache[require.resolve(path.join(NODES_DIR, file))];
+  for (const file of ['voxcpm-server.js', path.join('glue', 'admin-routes.js'), path.join('glue', 'audio-links.js')]) delete require.cache[require.resolve(path.join(NODES_DIR, file))];
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return [require(path.join(NODES_DIR, 'voxcpm-server.js')) as NodeInitializer, NODE_MODULES[1], NODE_MODULES[2]];
 }

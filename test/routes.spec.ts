@@ -6,7 +6,7 @@
  *
  * routes.ts registers the routes once per process, on the first RED it is given.
  * The test helper makes a new admin app at every helper.load(), so these tests
- * load a fresh copy of voxcpm-server.js and shared/routes.js each time (the first
+ * load a fresh copy of voxcpm-server.js and glue/admin-routes.js each time (the first
  * test shows the problem with the modules as they are: marked BUG).
  */
 import assert from 'node:assert/strict';
@@ -31,7 +31,7 @@ function freshModules(): NodeInitializer[] {
 }
 
 function forgetRoutes(): void {
-  for (const file of ['voxcpm-server.js', path.join('shared', 'routes.js')]) {
+  for (const file of ['voxcpm-server.js', path.join('glue', 'admin-routes.js'), path.join('glue', 'audio-links.js')]) {
     delete require.cache[require.resolve(path.join(NODES_DIR, file))];
   }
 }
@@ -84,12 +84,9 @@ describe('admin routes (Test connection, Preview, reference recordings)', functi
     await serverKnown();
   }
 
-  // Fixed (regression test): nodes/shared/routes.ts kept a module-level `registered` flag, so registerRoutes() adds
-  // the routes to the first RED.httpAdmin / RED.httpNode it sees and never again. A runtime that
-  // hands the module a new RED (the test helper does at every helper.load(); so would any host
-  // that starts Node-RED twice in one process) has no voxcpm routes at all: 404. The guard protects
-  // against nothing (only voxcpm-server's module function calls registerRoutes, once per RED);
-  // keying it on the app (a WeakSet of RED.httpAdmin) would keep "once" without the 404.
+  // The routes are registered once per app (RED.httpAdmin, RED.httpNode), not once per process:
+  // a runtime that hands the module a new RED (the test helper does at every helper.load(); so
+  // would any host that starts Node-RED twice in one process) must still have them.
   it('the routes exist after a new load of the same modules (as the test helper loads them)', async () => {
     await helper.load(NODE_MODULES, buildFlow({ type: 'voxcpm-tts', url }));
     await helper.unload();
@@ -316,7 +313,7 @@ describe('admin routes (Test connection, Preview, reference recordings)', functi
     // Fixed (regression test): GET voxcpm/reference/info and GET voxcpm/reference for a file that ends in .wav but is
     // not a WAV never answer, and leave an unhandled rejection that makes a real Node-RED exit
     // (Node's default --unhandled-rejections=throw; red.js exits on uncaughtException). Cause,
-    // nodes/shared/routes.ts, both GET handlers:
+    // nodes/glue/admin-routes.ts, both GET handlers:
     //   readReference(...).then((bytes) => ... wavInfo(bytes, ...) ..., (err) => sendError(res, err))
     // wavInfo throws VOXCPM_AUDIO_INVALID inside the fulfilment callback; the rejection handler
     // given to the same then() does not see it, and the promise then() returns is dropped (`void`).
@@ -386,8 +383,8 @@ describe('admin routes (Test connection, Preview, reference recordings)', functi
       app.use(express.json());
       forgetRoutes();
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const routes = require(path.join(NODES_DIR, 'shared', 'routes.js')) as { registerRoutes(red: unknown): void };
-      routes.registerRoutes({
+      const routes = require(path.join(NODES_DIR, 'glue', 'admin-routes.js')) as { registerAdminRoutes(red: unknown): void };
+      routes.registerAdminRoutes({
         settings: { userDir },
         auth,
         httpAdmin: app,

@@ -158,7 +158,7 @@ function sequenceNodes(): NodeInitializer {
  * needs the routes loads a fresh copy (see routes.spec.ts for the BUG this works around).
  */
 function freshModules(): { modules: NodeInitializer[]; red: () => { httpNode: http.RequestListener } } {
-  for (const file of ['voxcpm-server.js', path.join('shared', 'routes.js')]) {
+  for (const file of ['voxcpm-server.js', path.join('glue', 'admin-routes.js'), path.join('glue', 'audio-links.js')]) {
     delete require.cache[require.resolve(path.join(NODES_DIR, file))];
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,7 +1,7 @@
 /**
  * The English error texts, for the lib and for anything that runs without
  * Node-RED (tests, tools). They are the en-US catalog itself, not a copy: the
- * node layer renders the same keys in the runtime's language (shared/render-error.ts).
+ * node layer renders the same keys in the runtime's language (glue/render-error.ts).
  */
 import catalog from '../locales/en-US/voxcpm.json';
 

@@ -36,7 +36,7 @@ export const MAX_MESSAGE = 300;
 /**
  * A failure with its code, and its text as a catalog key with parameters
  * (nodes/locales/<lang>/errors.json). `message` is the English text; the node
- * layer renders the same key in the runtime's language (shared/render-error.ts).
+ * layer renders the same key in the runtime's language (glue/render-error.ts).
  */
 export class VoxcpmError extends Error implements Phrase {
   readonly code: VoxcpmErrorCode;

@@ -24,10 +24,10 @@ const DEFS = { 'voxcpm-server': serverDef, 'voxcpm-tts': ttsDef, 'voxcpm-clone':
 
 /**
  * The status keys the runtime uses, with their parameters, read from its source: `t('key')` or
- * `t('key', { a, b: ... })` in nodes/shared/synthesis-node.ts.
+ * `t('key', { a, b: ... })` in nodes/glue/flow-node.ts.
  */
 function runtimeStatuses(): Map<string, string[]> {
-  const src = read('nodes/shared/synthesis-node.ts');
+  const src = read('nodes/glue/flow-node.ts');
   const out = new Map<string, string[]>();
   for (const m of src.matchAll(/\bt\(\s*'([A-Za-z]+)'\s*(?:,\s*\{([^}]*)\})?/g)) {
     const names = (m[2] ?? '')
@@ -38,7 +38,7 @@ function runtimeStatuses(): Map<string, string[]> {
     const seen = out.get(m[1]);
     out.set(m[1], [...new Set([...(seen ?? []), ...names])].sort());
   }
-  assert.ok(out.size >= 10, `found only ${out.size} status keys in synthesis-node.ts: has the way it names them changed?`);
+  assert.ok(out.size >= 10, `found only ${out.size} status keys in flow-node.ts: has the way it names them changed?`);
   return out;
 }
 

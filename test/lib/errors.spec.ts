@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { englishText, ErrorKey, PLACEHOLDER, phrase, renderError, renderPhrase } from '../../nodes/lib/error-texts';
 import { clip, describeType, internalError, isVoxcpmError, rewriteQuoted, VoxcpmError } from '../../nodes/lib/errors';
-import { localise, runtimeTexts } from '../../nodes/shared/render-error';
+import { localise, runtimeTexts } from '../../nodes/glue/render-error';
 
 /** The sources and catalogs, read from the repository (the tests run from dist/test). */
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -232,7 +232,7 @@ describe('lib/errors', () => {
     });
   });
 
-  describe('localise (shared/render-error)', () => {
+  describe('localise (glue/render-error)', () => {
     it('renders key and params with RED._ in the namespace section errors, fetched raw', () => {
       const RED = fakeRED(zhCatalog());
       const err = new VoxcpmError('VOXCPM_QUEUE_FULL', 'scheduler.queueFull', { limit: 5 });

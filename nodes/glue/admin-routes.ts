@@ -1,6 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import type { NodeAPI } from 'node-red';
@@ -13,15 +12,10 @@ import { referenceFromValue, REFERENCE_MAX_SECONDS, REFERENCE_MIN_SECONDS } from
 import { buildCloneRequest, buildTtsRequest } from '../lib/request';
 import { VoxcpmService } from '../lib/service';
 import { AUDIO_DEFAULTS, speak } from '../lib/synthesis';
-import { UrlStore, parseRange } from '../lib/url-store';
 import { parseWav, WavFormatError } from '../lib/wav';
 import { serviceSettings } from './server-settings';
 import type { ServerCredentials, ServerNodeDef } from './types';
 
-/** Results served at msg.url, shared by every voxcpm-server (the HTTP route is one). */
-export const audioStore = new UrlStore();
-
-const AUDIO_PATH = 'voxcpm/audio/';
 const REFERENCE_DIR = 'voxcpm-references';
 /** The largest recording uploaded, read or sent from a file. */
 const MAX_UPLOAD = 50 * 1024 * 1024;
@@ -36,33 +30,15 @@ const PROXY_KEYS: readonly CredentialKey[] = ['proxyUsername', 'proxyPassword'];
 /** Shorter values are not masked in error texts: masking them would garble every message. */
 const MIN_MASKED = 4;
 
-/** The admin apps the routes are on: once per runtime (the test helper makes a new one per load). */
+/** The admin apps the routes are on: once per app (the test helper makes a new one per load). */
 const registeredOn = new WeakSet<object>();
 
-/** The URL speakers fetch a result from, or undefined when Node-RED serves no HTTP nodes. */
-export function audioUrl(RED: NodeAPI, token: string, publicUrl?: string): string | undefined {
-  const root = RED.settings.httpNodeRoot as string | false | undefined;
-  if (root === false) return undefined;
-  const base = (publicUrl?.trim() || `http://${lanAddress()}:${String(RED.settings.uiPort ?? 1880)}`).replace(/\/+$/, '');
-  const prefix = `/${String(root ?? '/').replace(/^\/+|\/+$/g, '')}/`.replace(/^\/\/$/, '/');
-  return `${base}${prefix}${AUDIO_PATH}${token}.wav`;
-}
-
-/** The address a speaker on the LAN can reach this machine at (first non-internal IPv4). */
-function lanAddress(): string {
-  for (const list of Object.values(os.networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return '127.0.0.1';
-}
-
 /**
- * The HTTP side of the package, registered once per runtime: the audio served
- * at msg.url (httpNode), and the editor's admin routes, each behind a
+ * The editor's admin routes, registered once per admin app, each behind a
  * permission: Test connection, Preview, and the reference recordings. Each
- * admin route leaves an audit line, as Node-RED's own admin routes do.
+ * leaves an audit line, as Node-RED's own admin routes do.
  */
-export function registerRoutes(RED: NodeAPI): void {
+export function registerAdminRoutes(RED: NodeAPI): void {
   if (registeredOn.has(RED.httpAdmin)) return;
   registeredOn.add(RED.httpAdmin);
   const userDir = RED.settings.userDir ?? process.cwd();
@@ -77,7 +53,6 @@ export function registerRoutes(RED: NodeAPI): void {
     res.status(415).json({ ok: false, code: 'VOXCPM_INPUT_INVALID', message: renderIn(RED, 'routes.jsonOnly') });
   };
 
-  RED.httpNode?.get(`/${AUDIO_PATH}:file`, (req: Request, res: Response) => serveAudio(req, res));
 
   RED.httpAdmin.post('/voxcpm/test', write, jsonOnly('voxcpm.test'), (req: Request, res: Response) => {
     const entry: AuditEntry = { event: 'voxcpm.test' };
@@ -454,24 +429,5 @@ async function saveUpload(userDir: string, file: string, bytes: Buffer): Promise
     await fs.rm(temp, { force: true }).catch(() => undefined);
     if (err instanceof VoxcpmError) throw err;
     throw new VoxcpmError('VOXCPM_CONFIG', 'routes.saveFailed', { dir, reason: String((err as NodeJS.ErrnoException).code ?? err) });
-  }
-}
-
-function serveAudio(req: Request, res: Response): void {
-  const token = String(req.params.file ?? '').replace(/\.wav$/, '');
-  const wav = audioStore.get(token);
-  if (!wav) {
-    res.status(404).send('Not found (the audio may have expired)');
-    return;
-  }
-  res.set({ 'Content-Type': 'audio/wav', 'Accept-Ranges': 'bytes', 'Cache-Control': 'no-store' });
-  const range = parseRange(req.headers.range, wav.length);
-  if (range === 'unsatisfiable') {
-    res.status(416).set('Content-Range', `bytes */${wav.length}`).end();
-  } else if (range) {
-    res.status(206).set('Content-Range', `bytes ${range.start}-${range.end}/${wav.length}`);
-    res.send(wav.subarray(range.start, range.end + 1));
-  } else {
-    res.send(wav);
   }
 }

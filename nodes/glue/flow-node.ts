@@ -60,7 +60,7 @@ function readSettings(def: FlowNodeDef): NodeSettings {
  * the audio on, and report every failure once through done(err) so Catch
  * nodes see it.
  */
-export function runSynthesisNode(RED: NodeAPI, node: Node, def: FlowNodeDef, build: RequestBuilder): void {
+export function runFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, build: RequestBuilder): void {
   const type = def.type;
   // A status without numbers is sent as its catalog key: the editor translates it into the
   // language of whoever looks. One with numbers is translated here, in the runtime's language.
