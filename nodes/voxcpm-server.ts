@@ -1,7 +1,7 @@
 import type { NodeAPI } from 'node-red';
 import type { VoxcpmError } from './lib/errors';
 import { localise } from './glue/render-error';
-import { VoxcpmService } from './lib/service';
+import { Synthesizer } from './lib/synthesis';
 import { registerAdminRoutes } from './glue/admin-routes';
 import { audioStore, audioUrl, registerAudioLinks } from './glue/audio-links';
 import { serviceSettings } from './glue/server-settings';
@@ -25,8 +25,17 @@ export = function register(RED: NodeAPI): void {
 
     const settings = serviceSettings(RED, def, this.credentials ?? {});
     settings.onCacheError = (err) => this.warn(`Disk cache: ${err.message}`);
-    this.service = new VoxcpmService(settings);
-    const configError = this.service.configError;
+    const synthesizer = Synthesizer.fromSettings(settings);
+    this.synthesizer = synthesizer;
+    this.service = synthesizer.service;
+    const configError = synthesizer.configError;
+    Object.assign(this, {
+      configError,
+      maxTextChars: synthesizer.limits.maxTextChars,
+      speak: synthesizer.speak.bind(synthesizer),
+      speakPieces: synthesizer.speakPieces.bind(synthesizer),
+      countOf: (owner: string) => synthesizer.countOf(owner),
+    });
     if (configError) {
       // Said once at deploy; every message through this server then fails with VOXCPM_CONFIG.
       this.error(localise(RED, configError).message);

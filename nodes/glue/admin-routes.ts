@@ -11,7 +11,8 @@ import { FileReadError, readRegularFile } from '../lib/files';
 import { referenceFromValue, REFERENCE_MAX_SECONDS, REFERENCE_MIN_SECONDS } from '../lib/reference';
 import { buildCloneRequest, buildTtsRequest } from '../lib/request';
 import { VoxcpmService } from '../lib/service';
-import { AUDIO_DEFAULTS, speak } from '../lib/synthesis';
+import { WARMUP_TEXT } from '../lib/defaults';
+import { AUDIO_DEFAULTS, Synthesizer } from '../lib/synthesis';
 import { parseWav, WavFormatError } from '../lib/wav';
 import { serviceSettings } from './server-settings';
 import type { ServerCredentials, ServerNodeDef } from './types';
@@ -56,15 +57,15 @@ export function registerAdminRoutes(RED: NodeAPI): void {
 
   RED.httpAdmin.post('/voxcpm/test', write, jsonOnly('voxcpm.test'), (req: Request, res: Response) => {
     const entry: AuditEntry = { event: 'voxcpm.test' };
-    void withService(RED, req.body as RouteBody, entry, async (service) => {
+    void withSynthesizer(RED, req.body as RouteBody, entry, async (synthesizer) => {
       const started = Date.now();
-      const audio = await speak(service, { text: '你好。', prompt: '', audio: '', reference_text: '' }, PLAIN, { owner: 'test', cache: false });
+      const audio = await synthesizer.speak({ text: WARMUP_TEXT, prompt: '', audio: '', reference_text: '' }, PLAIN, { owner: 'test', cache: false });
       return {
         ok: true,
         sampleRate: audio.info.sampleRate,
         seconds: Math.round(audio.info.duration * 100) / 100,
         latencyMs: Date.now() - started,
-        endpoint: service.endpoint,
+        endpoint: synthesizer.service.endpoint,
       };
     }).then(
       (answer) => (audit(req, entry), res.json(answer)),
@@ -75,12 +76,12 @@ export function registerAdminRoutes(RED: NodeAPI): void {
   RED.httpAdmin.post('/voxcpm/preview', write, jsonOnly('voxcpm.preview'), (req: Request, res: Response) => {
     const body = req.body as { server?: RouteBody; node?: PreviewNode; text?: unknown };
     const entry: AuditEntry = { event: 'voxcpm.preview' };
-    void withService(RED, body.server ?? {}, entry, async (service) => {
+    void withSynthesizer(RED, body.server ?? {}, entry, async (synthesizer) => {
       const node = body.node ?? {};
       const input = { payload: typeof body.text === 'string' ? body.text : '' };
       const prompt = typeof node.prompt === 'string' ? node.prompt : '';
       // The same limits as a message: the server's text limit, the node's pieces.
-      const common = { prompt, maxTextChars: service.limits.maxTextChars };
+      const common = { prompt, maxTextChars: synthesizer.limits.maxTextChars };
       const request =
         node.type === 'voxcpm-clone'
           ? await buildCloneRequest(
@@ -90,7 +91,7 @@ export function registerAdminRoutes(RED: NodeAPI): void {
             )
           : buildTtsRequest(input, common);
       const pieces = { ...PLAIN, maxChunk: setting(node.maxChunk, AUDIO_DEFAULTS.maxChunk), pause: setting(node.pause, AUDIO_DEFAULTS.pause) };
-      return speak(service, request.body, pieces, { owner: 'preview', cache: false });
+      return synthesizer.speak(request.body, pieces, { owner: 'preview', cache: false });
     }).then(
       (audio) => {
         audit(req, entry);
@@ -185,7 +186,7 @@ interface PreviewNode {
 type DeployedServer = Pick<ServerNodeDef, 'url' | 'timeout' | 'maxResponseMB' | 'authType' | 'headerName' | 'tls' | 'proxy'>;
 
 /**
- * A throw-away service with the dialog's values: one attempt, no cache.
+ * A throw-away pipeline with the dialog's values: one attempt, no cache.
  *
  * A credential left as the editor's placeholder (or not sent) is the stored
  * one, but only when `id` is a deployed voxcpm-server and the dialog still
@@ -194,7 +195,7 @@ type DeployedServer = Pick<ServerNodeDef, 'url' | 'timeout' | 'maxResponseMB' | 
  * deployed proxy. Anything else needs the secret typed again, or an admin
  * could send any node's stored secret to a host of their choosing.
  */
-async function withService<T>(RED: NodeAPI, server: RouteBody, entry: AuditEntry, use: (service: VoxcpmService) => Promise<T>): Promise<T> {
+async function withSynthesizer<T>(RED: NodeAPI, server: RouteBody, entry: AuditEntry, use: (synthesizer: Synthesizer) => Promise<T>): Promise<T> {
   const id = typeof server.id === 'string' ? server.id : '';
   const deployed = deployedServer(RED, id);
   let config: Partial<ServerNodeDef> = { ...server.config };
@@ -230,7 +231,7 @@ async function withService<T>(RED: NodeAPI, server: RouteBody, entry: AuditEntry
   const service = new VoxcpmService(settings);
   try {
     if (service.configError) throw service.configError;
-    return await use(service);
+    return await use(new Synthesizer(service));
   } catch (err) {
     throw masked(err, secrets);
   } finally {

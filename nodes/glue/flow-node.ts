@@ -2,9 +2,9 @@ import type { Node, NodeAPI, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { encodeOutput, OutputFormat } from '../lib/audio';
 import { internalError, isVoxcpmError, typePhrase, VoxcpmError } from '../lib/errors';
 import type { BuiltRequest, InputMessage } from '../lib/request';
-import { AUDIO_DEFAULTS, AudioSettings, speak, speakPieces, SpokenAudio } from '../lib/synthesis';
+import { AUDIO_DEFAULTS, AudioSettings, SpokenAudio } from '../lib/synthesis';
 import { localise } from './render-error';
-import type { FlowNodeDef, ServerNode, ServerState, ServerUser } from './types';
+import type { FlowNodeDef, ServerState, ServerUser, SpeechServer } from './types';
 
 /** What both builders take: the node's prompt for this message, and the server's text limit. */
 export interface CommonSettings {
@@ -66,7 +66,7 @@ export function runFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, build: R
   // language of whoever looks. One with numbers is translated here, in the runtime's language.
   const t = (key: string, params?: Record<string, string | number>) =>
     params ? RED._(`${type}.status.${key}`, params) : `${type}.status.${key}`;
-  const server = RED.nodes.getNode(def.server) as ServerNode | null;
+  const server = RED.nodes.getNode(def.server) as unknown as SpeechServer | null;
   const settings = readSettings(def);
   const pending = new Set<Promise<void>>();
   const controllers = new Set<AbortController>();
@@ -81,8 +81,8 @@ export function runFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, build: R
   /** What is true now, in order of importance. */
   const currentStatus = (): NodeStatus => {
     if (!server) return { fill: 'red', shape: 'ring', text: t('noServer') };
-    if (server.service.configError) return { fill: 'red', shape: 'ring', text: t('configError') };
-    const mine = server.service.countOf(node.id);
+    if (server.configError) return { fill: 'red', shape: 'ring', text: t('configError') };
+    const mine = server.countOf(node.id);
     const queued = serverState?.queued ?? 0;
     if (progress) return { fill: 'blue', shape: 'dot', text: t('progress', { done: progress.done, count: progress.count }) };
     if (mine.running > 0) return { fill: 'blue', shape: 'dot', text: queued > 0 ? t('workingQueued', { count: queued }) : t('working') };
@@ -190,7 +190,7 @@ export function runFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, build: R
       audio: msg.audio,
       referenceText: msg.referenceText,
     };
-    const request = await build(input, { prompt: await nodePrompt(msg), maxTextChars: server.service.limits.maxTextChars });
+    const request = await build(input, { prompt: await nodePrompt(msg), maxTextChars: server.maxTextChars });
     for (const w of request.warnings) warnOnce(w.kind, w.message);
     const started = Date.now();
     const options = {
@@ -211,7 +211,7 @@ export function runFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, build: R
     if (settings.streaming) {
       // Each piece leaves as soon as it is ready, with msg.parts as the split node sets them.
       const id = RED.util.generateId();
-      await speakPieces(server.service, request.body, settings, options, (piece) => {
+      await server.speakPieces(request.body, settings, options, (piece) => {
         const out = RED.util.cloneMessage(msg);
         deliver(out, piece, format);
         Object.assign(out, { parts: { id, index: piece.index, count: piece.count, type: 'array', len: 1 } });
@@ -219,7 +219,7 @@ export function runFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, build: R
         send(out);
       });
     } else {
-      const audio = await speak(server.service, request.body, settings, options);
+      const audio = await server.speak(request.body, settings, options);
       deliver(msg, audio, format);
       seconds = audio.info.duration;
       send(msg);

@@ -1,6 +1,8 @@
 import type { Node, NodeDef } from 'node-red';
 import type { AuthCredentials } from '../lib/auth';
+import type { VoxcpmError } from '../lib/errors';
 import type { ServiceState, VoxcpmService } from '../lib/service';
+import type { Synthesizer } from '../lib/synthesis';
 
 /** What a flow node shows about its server: the queue, the servers' health, the warm-up. */
 export interface ServerState extends ServiceState {
@@ -18,12 +20,22 @@ export interface ServerCredentials extends AuthCredentials {
   proxyPassword?: string;
 }
 
-/** What a voxcpm-server config node exposes to the flow nodes that use it. */
-export interface ServerNode extends Node<ServerCredentials> {
-  service: VoxcpmService;
+/**
+ * What a voxcpm-server offers the flow nodes that use it: speaking, their
+ * counts in its queue, its configuration error, publishing at msg.url, and
+ * its state as it changes. Nothing of its inner service or cache.
+ */
+export interface SpeechServer {
+  /** A bad setting: every message reports it. */
+  readonly configError?: VoxcpmError;
+  /** Characters of text, prompt or transcript one message may have (the server's text limit). */
+  readonly maxTextChars: number;
+  speak: Synthesizer['speak'];
+  speakPieces: Synthesizer['speakPieces'];
+  /** Queued and running requests of one flow node. */
+  countOf(owner: string): { queued: number; running: number };
   register(user: ServerUser): void;
   deregister(user: ServerUser): void;
-  state(): ServerState;
   /** Whether results are served at msg.url. */
   publishes: boolean;
   /**
@@ -31,6 +43,15 @@ export interface ServerNode extends Node<ServerCredentials> {
    * that is off. `wav` must be a copy nothing will change.
    */
   publish(wav: Buffer): string | undefined;
+}
+
+/** The voxcpm-server config node: what it offers flow nodes, and what it holds. */
+export interface ServerNode extends Node<ServerCredentials>, SpeechServer {
+  /** The queue in front of the servers (state, probes, warm-up); flow nodes use SpeechServer only. */
+  service: VoxcpmService;
+  /** The pipeline messages go through. */
+  synthesizer: Synthesizer;
+  state(): ServerState;
 }
 
 export interface ServerNodeDef extends NodeDef {

@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { AgentOptions } from 'node:https';
-import path from 'node:path';
-import { AudioCache, AudioCacheError } from './cache';
+import type { AudioCacheError } from './cache';
 import { SynthesisResult, TtsRequestBody, VoxcpmClient } from './client';
 import { resolveEndpoint } from './endpoint';
 import { abortError, ErrorKey, VoxcpmError } from './errors';
@@ -9,6 +8,7 @@ import { PoolOptions, PoolSummary, ServerPool } from './pool';
 import { proxyFor } from './proxy';
 import { audioDigest } from './reference';
 import { Scheduler } from './scheduler';
+import { numberOk, SERVER_DEFAULTS, SERVER_NUMBER_RULES } from './defaults';
 
 export interface ServiceSettings {
   /** The server URL(s) as the user typed them: one per line. */
@@ -79,10 +79,6 @@ export interface ServiceState {
   servers: PoolSummary;
 }
 
-import { SERVER_DEFAULTS } from './defaults';
-const { timeout, concurrency, queueLimit, retries, maxResponseMB, maxText, cacheSize } = SERVER_DEFAULTS;
-export const DEFAULTS = { timeout, concurrency, queueLimit, retries, maxResponseMB, maxText, cacheSize } as const;
-
 /** A server answer, and whether other callers got the same buffer. */
 export interface SharedResult extends SynthesisResult {
   /** True when identical requests shared this call: the buffer is theirs too, never change it. */
@@ -96,12 +92,15 @@ interface SharedCall {
   waiters: number;
 }
 
-/** A number setting: "" or undefined is the default; anything else must pass `ok`. */
-function numberSetting(value: unknown, fallback: number, key: ErrorKey, ok: (n: number) => boolean): number {
-  if (value === '' || value === undefined || value === null) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || !ok(n)) throw new VoxcpmError('VOXCPM_CONFIG', key, { value: String(value) });
-  return n;
+/**
+ * A number setting of the server: "" or undefined is its default; anything
+ * else must pass its rule (both in defaults.ts, which the editor checks with too).
+ * Throws VOXCPM_CONFIG with `key` naming the setting.
+ */
+export function serverNumber(value: unknown, name: keyof typeof SERVER_NUMBER_RULES, key: ErrorKey): number {
+  if (value === '' || value === undefined || value === null) return SERVER_DEFAULTS[name];
+  if (!numberOk(value, SERVER_NUMBER_RULES[name])) throw new VoxcpmError('VOXCPM_CONFIG', key, { value: String(value) });
+  return Number(value);
 }
 
 /** Puts the stored proxy credentials into the proxy URL the client uses (never shown). */
@@ -118,8 +117,6 @@ function requestKey(body: TtsRequestBody, digest?: string): string {
   return JSON.stringify([body.text, body.prompt, digest ?? audioDigest(body.audio), body.reference_text]);
 }
 
-const positive = (n: number) => n > 0;
-const wholeFrom = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
 
 /**
  * What a voxcpm-server config node offers its flow nodes, free of Node-RED:
@@ -129,15 +126,13 @@ const wholeFrom = (min: number) => (n: number) => Number.isInteger(n) && n >= mi
  */
 export class VoxcpmService extends EventEmitter {
   readonly configError?: VoxcpmError;
-  readonly timeoutMs: number = DEFAULTS.timeout * 1000;
+  readonly timeoutMs: number = SERVER_DEFAULTS.timeout * 1000;
   readonly endpoints: string[] = [];
   readonly limits: ServiceLimits = {
-    maxTextChars: DEFAULTS.maxText,
-    maxAudioBytes: DEFAULTS.maxResponseMB * 1024 * 1024,
+    maxTextChars: SERVER_DEFAULTS.maxText,
+    maxAudioBytes: SERVER_DEFAULTS.maxResponseMB * 1024 * 1024,
     window: 2,
   };
-  /** The audio cache, when it is on. */
-  readonly cache?: AudioCache;
   private readonly pool?: ServerPool;
   private readonly scheduler?: Scheduler;
   private readonly calls = new Map<string, SharedCall>();
@@ -146,12 +141,12 @@ export class VoxcpmService extends EventEmitter {
     super();
     try {
       if (settings.configError) throw settings.configError;
-      this.timeoutMs = numberSetting(settings.timeout, DEFAULTS.timeout, 'service.timeoutInvalid', positive) * 1000;
-      const concurrency = numberSetting(settings.concurrency, DEFAULTS.concurrency, 'service.concurrencyInvalid', wholeFrom(1));
-      const queueLimit = numberSetting(settings.queueLimit, DEFAULTS.queueLimit, 'service.queueLimitInvalid', wholeFrom(1));
-      const retries = numberSetting(settings.retries, DEFAULTS.retries, 'service.retriesInvalid', wholeFrom(0));
-      const maxResponseMB = numberSetting(settings.maxResponseMB, DEFAULTS.maxResponseMB, 'service.responseLimitInvalid', positive);
-      const maxText = numberSetting(settings.maxText, DEFAULTS.maxText, 'service.textLimitInvalid', wholeFrom(1));
+      this.timeoutMs = serverNumber(settings.timeout, 'timeout', 'service.timeoutInvalid') * 1000;
+      const concurrency = serverNumber(settings.concurrency, 'concurrency', 'service.concurrencyInvalid');
+      const queueLimit = serverNumber(settings.queueLimit, 'queueLimit', 'service.queueLimitInvalid');
+      const retries = serverNumber(settings.retries, 'retries', 'service.retriesInvalid');
+      const maxResponseMB = serverNumber(settings.maxResponseMB, 'maxResponseMB', 'service.responseLimitInvalid');
+      const maxText = serverNumber(settings.maxText, 'maxText', 'service.textLimitInvalid');
       const lines = typeof settings.url === 'string' ? settings.url.split(/\r?\n/).filter((l) => l.trim() !== '') : [];
       const endpoints = lines.length > 0 ? lines.map((l) => resolveEndpoint(l)) : [resolveEndpoint(settings.url)];
       this.endpoints = [...new Set(endpoints)];
@@ -172,15 +167,6 @@ export class VoxcpmService extends EventEmitter {
             proxy: withAuth(proxyFor(endpoint, settings.proxy, settings.env), settings.proxyAuth),
           }),
       );
-      if (settings.cache !== false && settings.cache !== 'false') {
-        const mb = numberSetting(settings.cacheSize, DEFAULTS.cacheSize, 'service.cacheSizeInvalid', (n) => n >= 0);
-        const dir = settings.cacheDir?.trim();
-        this.cache = new AudioCache({
-          maxBytes: Math.round(mb * 1024 * 1024),
-          dir: dir ? path.resolve(settings.baseDir ?? process.cwd(), dir) : undefined,
-          onError: settings.onCacheError,
-        });
-      }
       this.pool = new ServerPool(clients, settings.pool);
       this.scheduler = new Scheduler(this.pool, { concurrency, queueLimit, retries });
       this.scheduler.on('change', () => this.emit('change'));

@@ -1,11 +1,12 @@
 import { blockAlign, convertedBytes, makeSilence, sameShape, shapeOf, wavHeader, type AudioShape } from './audio';
+import path from 'node:path';
 import { AudioCache } from './cache';
 import type { TtsRequestBody } from './client';
 import { abortError, VoxcpmError } from './errors';
 import { offload } from './offload';
 import { checkTextLimits } from './request';
 import { audioDigest } from './reference';
-import type { RequestOptions, VoxcpmService } from './service';
+import { serverNumber, VoxcpmService, type RequestOptions, type ServiceLimits, type ServiceSettings } from './service';
 import { parseWav, WavFormatError, WavInfo } from './wav';
 
 /** How the audio of one message is made from the server's answers. */
@@ -78,23 +79,101 @@ interface Raw {
 }
 
 /**
- * Speaks one request: from the cache when it can, else through the server's
- * queue. A long text goes out in pieces through a window of
- * `service.limits.window` requests (so several servers share them, and memory
- * holds at most that many answers besides the output); pieces are converted to
- * the output layout (resampled off the event loop) and joined in order, and the
- * output is checked against `service.limits.maxAudioBytes` as it grows.
- *
- * Throws VoxcpmError: VOXCPM_INPUT_INVALID for a text over
- * `limits.maxTextChars` (before any work) or audio over the limit, the codes
- * of the server calls, VOXCPM_TIMEOUT at the message's deadline, the abort
- * reason of `options.signal`.
+ * The synthesis pipeline of one voxcpm-server: its service (the queue in front
+ * of the servers) and its audio cache, and what a message goes through between
+ * them: the cache, the pieces of a long text, joining, resampling, lead-in and
+ * the copy kept for msg.url. Flow nodes, Test connection and Preview speak
+ * through it; nothing else reaches into the service or the cache.
  */
-export async function speak(service: VoxcpmService, body: TtsRequestBody, settings: AudioSettings, options: SpeakOptions): Promise<SpokenAudio> {
+export class Synthesizer {
+  /**
+   * @param service the queue and servers (its configError is this pipeline's)
+   * @param cache finished audio by everything that changes it; none: nothing is cached
+   * @param configError a settings problem found beside the service's (the cache's size)
+   */
+  constructor(
+    readonly service: VoxcpmService,
+    readonly cache?: AudioCache,
+    readonly configError: VoxcpmError | undefined = service.configError,
+  ) {}
+
+  /**
+   * The pipeline a voxcpm-server's settings describe: the service, and the cache
+   * unless `cache` is false. A bad setting is kept as `configError` (every
+   * message reports it), never thrown.
+   */
+  static fromSettings(settings: ServiceSettings): Synthesizer {
+    const service = new VoxcpmService(settings);
+    try {
+      return new Synthesizer(service, audioCacheFrom(settings), service.configError);
+    } catch (err) {
+      if (!(err instanceof VoxcpmError)) throw err;
+      return new Synthesizer(service, undefined, service.configError ?? err);
+    }
+  }
+
+  /** The bounds every message is checked against (text length, audio size, window). */
+  get limits(): ServiceLimits {
+    return this.service.limits;
+  }
+
+  /** Queued and running requests of one flow node. */
+  countOf(owner: string): { queued: number; running: number } {
+    return this.service.countOf(owner);
+  }
+
+  /**
+   * Speaks one request: from the cache when it can, else through the server's
+   * queue. A long text goes out in pieces through a window of
+   * `limits.window` requests (so several servers share them, and memory holds
+   * at most that many answers besides the output); pieces are converted to the
+   * output layout (resampled off the event loop) and joined in order, and the
+   * output is checked against `limits.maxAudioBytes` as it grows.
+   *
+   * Throws VoxcpmError: VOXCPM_INPUT_INVALID for a text over
+   * `limits.maxTextChars` (before any work) or audio over the limit, the codes
+   * of the server calls, VOXCPM_TIMEOUT at the message's deadline, the abort
+   * reason of `options.signal`; VOXCPM_CONFIG for a bad configuration.
+   */
+  speak(body: TtsRequestBody, settings: AudioSettings, options: SpeakOptions): Promise<SpokenAudio> {
+    if (this.configError) return Promise.reject(this.configError);
+    return speak(this.service, this.cache, body, settings, options);
+  }
+
+  /**
+   * Speaks a long text piece by piece for streaming: `onPiece` gets each piece
+   * as soon as it and all before it are ready, so playback can start on the
+   * first. Pieces go out through the same window as `speak`; a piece is let go
+   * once `onPiece` has it. Resolves with the number of pieces; throws as `speak` does.
+   */
+  speakPieces(body: TtsRequestBody, settings: AudioSettings, options: SpeakOptions, onPiece: (piece: Piece) => void): Promise<number> {
+    if (this.configError) return Promise.reject(this.configError);
+    return speakPieces(this.service, this.cache, body, settings, options, onPiece);
+  }
+}
+
+/**
+ * The cache a voxcpm-server's settings describe, or undefined when it is off
+ * (`cache` false or "false"). Throws VOXCPM_CONFIG for a size that is not a
+ * number of MB from 0.
+ */
+function audioCacheFrom(settings: ServiceSettings): AudioCache | undefined {
+  if (settings.cache === false || settings.cache === 'false') return undefined;
+  const mb = serverNumber(settings.cacheSize, 'cacheSize', 'service.cacheSizeInvalid');
+  const dir = settings.cacheDir?.trim();
+  return new AudioCache({
+    maxBytes: Math.round(mb * 1024 * 1024),
+    dir: dir ? path.resolve(settings.baseDir ?? process.cwd(), dir) : undefined,
+    onError: settings.onCacheError,
+  });
+}
+
+/** Synthesizer.speak, with what it holds. */
+async function speak(service: VoxcpmService, pipelineCache: AudioCache | undefined, body: TtsRequestBody, settings: AudioSettings, options: SpeakOptions): Promise<SpokenAudio> {
   checkTextLimits(body, service.limits.maxTextChars);
   const run = new MessageRun(service, body, options);
   try {
-    const cache = options.cache === false ? undefined : service.cache;
+    const cache = options.cache === false ? undefined : pipelineCache;
     const key = cache ? cacheKey(service, body, settings, 'whole', run.digest) : '';
     const hit = cache ? await cache.get(key) : undefined;
     if (hit) return { wav: hit, info: parseWav(hit), cached: true };
@@ -165,14 +244,10 @@ export async function speak(service: VoxcpmService, body: TtsRequestBody, settin
   }
 }
 
-/**
- * Speaks a long text piece by piece for streaming: `onPiece` gets each piece
- * as soon as it and all before it are ready, so playback can start on the first.
- * Pieces go out through the same window as `speak`; a piece is let go once
- * `onPiece` has it. Resolves with the number of pieces; throws as `speak` does.
- */
-export async function speakPieces(
+/** Synthesizer.speakPieces, with what it holds. */
+async function speakPieces(
   service: VoxcpmService,
+  pipelineCache: AudioCache | undefined,
   body: TtsRequestBody,
   settings: AudioSettings,
   options: SpeakOptions,
@@ -181,7 +256,7 @@ export async function speakPieces(
   checkTextLimits(body, service.limits.maxTextChars);
   const run = new MessageRun(service, body, options);
   try {
-    const cache = options.cache === false ? undefined : service.cache;
+    const cache = options.cache === false ? undefined : pipelineCache;
     const texts = await pieces(body.text, settings.maxChunk, run.signal);
     const count = texts.length;
     const finished = async (index: number): Promise<SpokenAudio> => {

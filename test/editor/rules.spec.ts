@@ -15,7 +15,7 @@ import * as defaults from '../../nodes/lib/defaults';
 import { resolveEndpoint } from '../../nodes/lib/endpoint';
 import { REFERENCE_MAX_SECONDS, REFERENCE_MIN_SECONDS } from '../../nodes/lib/reference';
 import { VoxcpmService } from '../../nodes/lib/service';
-import { AUDIO_DEFAULTS } from '../../nodes/lib/synthesis';
+import { AUDIO_DEFAULTS, Synthesizer } from '../../nodes/lib/synthesis';
 
 /** The message key a validator returns, or true. */
 const keys: Translator = { _: (key) => key };
@@ -28,10 +28,11 @@ function validate(def: { defaults: object }, prop: string, value: unknown, node:
 const accepts = (what: unknown) => what === true;
 
 /** Whether the runtime takes the setting: the service it would build reports no configuration error. */
+/** Whether a voxcpm-server's pipeline (its service and cache) takes these settings. */
 async function runtimeTakes(settings: Record<string, unknown>): Promise<boolean> {
-  const service = new VoxcpmService({ url: 'http://127.0.0.1:5022', cache: false, baseDir: os.tmpdir(), ...settings });
-  const ok = service.configError === undefined;
-  await service.close();
+  const synthesizer = Synthesizer.fromSettings({ url: 'http://127.0.0.1:5022', cache: false, baseDir: os.tmpdir(), ...settings });
+  const ok = synthesizer.configError === undefined;
+  await synthesizer.service.close();
   return ok;
 }
 

@@ -3,7 +3,8 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { TtsRequestBody } from '../../nodes/lib/client';
 import { VoxcpmError, VoxcpmErrorCode } from '../../nodes/lib/errors';
-import { DEFAULTS, VoxcpmService } from '../../nodes/lib/service';
+import { SERVER_DEFAULTS as DEFAULTS } from '../../nodes/lib/defaults';
+import { VoxcpmService } from '../../nodes/lib/service';
 import { makeWav } from './wav-fixtures';
 
 const BODY: TtsRequestBody = { text: 'Hello', prompt: '', audio: '', reference_text: '' };

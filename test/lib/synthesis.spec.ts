@@ -8,7 +8,7 @@ import { AudioCache } from '../../nodes/lib/cache';
 import type { TtsRequestBody } from '../../nodes/lib/client';
 import { abortError, VoxcpmError } from '../../nodes/lib/errors';
 import type { RequestOptions, ServiceLimits, SharedResult, VoxcpmService } from '../../nodes/lib/service';
-import { AudioSettings, Piece, speak, speakPieces } from '../../nodes/lib/synthesis';
+import { AudioSettings, Piece, Synthesizer, type SpeakOptions } from '../../nodes/lib/synthesis';
 import { parseWav } from '../../nodes/lib/wav';
 import { encodeWav } from '../../tools/simulator';
 import { tone } from '../../tools/speech';
@@ -61,6 +61,12 @@ class FakeService {
 }
 
 const as = (s: FakeService) => s as unknown as VoxcpmService;
+/** The pipeline around the stand-in service, with its cache (if any). */
+const pipeline = (s: FakeService) => new Synthesizer(as(s), s.cache, undefined);
+const speak = (s: VoxcpmService, b: TtsRequestBody, a: AudioSettings, o: SpeakOptions) =>
+  pipeline(s as unknown as FakeService).speak(b, a, o);
+const speakPieces = (s: VoxcpmService, b: TtsRequestBody, a: AudioSettings, o: SpeakOptions, on: (p: Piece) => void) =>
+  pipeline(s as unknown as FakeService).speakPieces(b, a, o, on);
 const body = (text: string, prompt = ''): TtsRequestBody => ({ text, prompt, audio: '', reference_text: '' });
 const settings = (over: Partial<AudioSettings> = {}): AudioSettings => ({ maxChunk: 20, pause: 100, sampleRate: 0, leadIn: 0, ...over });
 const TEXT = 'Alpha one here. Bravo two here! Charlie three? Delta four here.';
