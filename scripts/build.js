@@ -41,6 +41,27 @@ function copy(from, to, keep) {
 copy(path.join(root, 'nodes'), out, (name) => /\.(html|json)$/.test(name));
 copy(path.join(root, 'icons'), path.join(out, 'icons'), (name) => /\.(svg|png)$/.test(name));
 
+// voxcpm-tts and voxcpm-clone share one template (editor/templates/flow-node.html), written once:
+// `<!-- template:flow-node -->` in a node's <script type="text/html"> becomes that file, with
+// __type__ as the node type and `<!-- slot:NAME -->` as editor/templates/<type>.NAME.html (or nothing).
+const templates = path.join(root, 'editor', 'templates');
+const partial = (name) => fs.readFileSync(path.join(templates, name), 'utf8').replace(/^<!--[\s\S]*?-->\n/, '');
+const nodeHtml = path.join(out, 'voxcpm.html');
+fs.writeFileSync(
+  nodeHtml,
+  fs.readFileSync(nodeHtml, 'utf8').replace(
+    /(<script type="text\/html" data-template-name="([^"]+)">\n)<!-- template:([a-z-]+) -->\n/g,
+    (_, open, type, name) =>
+      open +
+      partial(`${name}.html`)
+        .replace(/<!-- slot:([a-z-]+) -->\n/g, (_s, slot) => {
+          const file = `${type}.${slot}.html`;
+          return fs.existsSync(path.join(templates, file)) ? partial(file) : '';
+        })
+        .replace(/__type__/g, type),
+  ),
+);
+
 // The runtime sends a status as `voxcpm-tts.status.<key>` / `voxcpm-clone.status.<key>`
 // (nodes/glue/flow-node.ts), and the editor translates it in the node set's catalog.
 // The strings are written once, in `common.status`; the built catalogs carry them under each

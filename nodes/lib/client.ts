@@ -221,8 +221,10 @@ export class VoxcpmClient {
 
   /** What a failed exchange ends with, before redaction. */
   private errorFor(err: unknown, timedOut: boolean, signal: AbortSignal | undefined, timeoutMs: number): VoxcpmError {
-    if (err instanceof VoxcpmError) return err;
+    // Whatever ended the exchange once the deadline fell (a cut stream, the answer's reading
+    // aborted in the worker thread), the deadline did.
     if (timedOut) return new VoxcpmError('VOXCPM_TIMEOUT', 'client.timeout', { where: this.displayEndpoint, seconds: formatSeconds(timeoutMs) });
+    if (err instanceof VoxcpmError) return err;
     if (signal?.aborted) return new VoxcpmError('VOXCPM_ABORTED', 'common.aborted');
     return this.transportError(err);
   }

@@ -10,7 +10,7 @@ import * as vm from 'node:vm';
 import { cloneDef } from '../../editor/clone';
 import { serverDef } from '../../editor/server';
 import { ttsDef } from '../../editor/tts';
-import { catalog, checkMarkup, FLOW_NODES, HTML_VOIDS, LANGS, NODES, read, root, scriptBlocks, translator, type Lang, type NodeType } from './support';
+import { catalog, checkMarkup, FLOW_NODES, HTML_VOIDS, LANGS, NODES, builtTemplates, read, root, scriptBlocks, translator, type Lang, type NodeType } from './support';
 
 const DEFS = { 'voxcpm-server': serverDef, 'voxcpm-tts': ttsDef, 'voxcpm-clone': cloneDef } as const;
 const BUNDLE_SRC = 'resources/@voxcpm/node-red-voxcpm/voxcpm-editor.js';
@@ -23,7 +23,7 @@ const HEADINGS: Record<Lang, { inputs: string; outputs: string; details: string;
 };
 
 describe('editor: the node set', function () {
-  const html = read('nodes/voxcpm.html');
+  const html = builtTemplates();
   const templates = scriptBlocks(html, 'data-template-name');
 
   it('package.json names one node set, voxcpm, and publishes the editor bundle', function () {

@@ -12,6 +12,11 @@ function findRoot(): string {
 }
 export const root = findRoot();
 export const read = (rel: string): string => fs.readFileSync(path.join(root, rel), 'utf8');
+/**
+ * The node set's templates as Node-RED gets them: dist/nodes/voxcpm.html, where the build has
+ * put the template voxcpm-tts and voxcpm-clone share (editor/templates/) into both.
+ */
+export const builtTemplates = (): string => read('dist/nodes/voxcpm.html');
 
 export const NODES = ['voxcpm-server', 'voxcpm-tts', 'voxcpm-clone'] as const;
 export type NodeType = (typeof NODES)[number];

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { ClientOptions, DEFAULT_MAX_RESPONSE_BYTES, MIN_SECRET_LENGTH, secretForms, TtsRequestBody, VoxcpmClient } from '../../nodes/lib/client';
-import { VoxcpmError, VoxcpmErrorCode } from '../../nodes/lib/errors';
+import { abortError, VoxcpmError, VoxcpmErrorCode } from '../../nodes/lib/errors';
+import { offload } from '../../nodes/lib/offload';
 import { makeWav, WAVE_FORMAT_IEEE_FLOAT } from './wav-fixtures';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void;
@@ -313,6 +314,18 @@ describe('lib/client VoxcpmClient (against a local HTTP server)', function () {
   });
 
   describe('transport failures', () => {
+    it('the deadline falls while the answer is read in the worker thread -> VOXCPM_TIMEOUT, not VOXCPM_ABORTED', async () => {
+      // A large answer is read (JSON, base64) in the worker thread; a slow read there is simulated.
+      const read = offload.readAnswer.bind(offload);
+      offload.readAnswer = (_body: Buffer, signal?: AbortSignal) =>
+        new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(abortError(signal)), { once: true }));
+      try {
+        await assert.rejects(client({ timeoutMs: 150 }).synthesize(BODY), isCode('VOXCPM_TIMEOUT', /^No answer from .* within 0\.2 s$/));
+      } finally {
+        offload.readAnswer = read;
+      }
+    });
+
     it('connection refused (a closed port) -> VOXCPM_UNREACHABLE', async () => {
       const port = await closedPort();
       const c = client({ endpoint: `http://127.0.0.1:${port}/api/tts` });

@@ -99,8 +99,8 @@ describe('lib/errors', () => {
             continue;
           }
           used.add(key);
-          // A key handed to numberSetting gets its one param ({ value }) where numberSetting builds the error.
-          if (/numberSetting\([^;]*$/.test(src.slice(Math.max(0, (m.index ?? 0) - 120), m.index))) continue;
+          // A key handed to serverNumber gets its one param ({ value }) where serverNumber builds the error.
+          if (/serverNumber\([^;]*$/.test(src.slice(Math.max(0, (m.index ?? 0) - 120), m.index))) continue;
           const literal = paramsLiteral(src, (m.index ?? 0) + m[0].length);
           // The names of the literal's own properties (depth 1): "name:" or a shorthand "name," / "name }".
           let depth = 0;
@@ -113,8 +113,8 @@ describe('lib/errors', () => {
           const given = new Set([...top.matchAll(/(?:^|,)\s*(?:\.\.\.params\s*,?\s*)?([A-Za-z][A-Za-z0-9]*)\s*(?=[:,}]|$)/g)].map((g) => g[1]));
           const spread = /\.\.\.params/.test(top);
           const needs = placeholders(en.get(key) ?? '');
-          // A key handed on to a helper (numberSetting, phrase(name)) is checked where its params are built.
-          if (literal === '' && needs.length > 0 && !/\b(numberSetting|phrase|fields)\b/.test(src.slice(Math.max(0, (m.index ?? 0) - 120), m.index))) {
+          // A key handed on to a helper (serverNumber, phrase(name)) is checked where its params are built.
+          if (literal === '' && needs.length > 0 && !/\b(serverNumber|phrase|fields)\b/.test(src.slice(Math.max(0, (m.index ?? 0) - 120), m.index))) {
             if (!/\[\s*$/.test(src.slice(0, m.index))) problems.push(`${path.relative(ROOT, file)}: ${key} given no params, needs ${needs.join(', ')}`);
             continue;
           }
