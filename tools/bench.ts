@@ -15,7 +15,7 @@ import type { Node, NodeInitializer, NodeMessage } from 'node-red';
 import { decodeBase64Text } from '../nodes/lib/base64';
 import { parseWav } from '../nodes/lib/wav';
 import { launchNodeRed } from './launch';
-import { encodeWav } from './simulator';
+import { encodeWav } from '../simulator/simulator';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 helper.init(require.resolve('node-red'));

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { Node } from 'node-red';
-import { VoxCpmSimulator } from '../../tools/simulator';
+import { VoxCpmSimulator } from '../../simulator/simulator';
 import { codeOf, type Outcome } from './runtime';
 
 /** A fast simulator: a 0.3 s tone for every text. */

@@ -2,8 +2,8 @@
 // The WAV checks read the bytes here rather than reuse the simulator's own code.
 
 import { strict as assert } from 'node:assert';
-import { VoxCpmSimulator, type SimFault, type WavShape } from '../tools/simulator';
-import { espeakVoiceFor, speak } from '../tools/speech';
+import { VoxCpmSimulator, type SimFault, type WavShape } from '../../simulator/simulator';
+import { espeakVoiceFor, speak } from '../../simulator/speech';
 
 interface WavInfo {
   riffSize: number;

@@ -17,10 +17,10 @@ import express from 'express';
 import type { NodeInitializer } from 'node-red';
 import type { Response as SuperagentResponse } from 'superagent';
 import request from 'supertest';
-import { encodeWav, VoxCpmSimulator } from '../tools/simulator';
-import { tone } from '../tools/speech';
-import { freePort } from './support/faults';
-import { buildFlow, calls, helper, IDS, NODE_MODULES, NODES_DIR, serverKnown, unhandledDuring, type FlowOptions } from './support/runtime';
+import { encodeWav, VoxCpmSimulator } from '../../simulator/simulator';
+import { tone } from '../../simulator/speech';
+import { freePort } from '../support/faults';
+import { buildFlow, calls, helper, IDS, NODE_MODULES, NODES_DIR, serverKnown, unhandledDuring, type FlowOptions } from '../support/runtime';
 
 /** voxcpm-server.js and routes.js loaded afresh: their routes go onto the admin app of the next load. */
 function freshModules(): NodeInitializer[] {

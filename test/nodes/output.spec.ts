@@ -14,10 +14,10 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Node, NodeInitializer } from 'node-red';
-import type { VoxcpmService } from '../nodes/lib/service';
-import { parseWav } from '../nodes/lib/wav';
-import { VoxCpmSimulator } from '../tools/simulator';
-import { sleep, statusTexts, waitFor } from './support/faults';
+import type { VoxcpmService } from '../../nodes/lib/service';
+import { parseWav } from '../../nodes/lib/wav';
+import { VoxCpmSimulator } from '../../simulator/simulator';
+import { sleep, statusTexts, waitFor } from '../support/faults';
 import {
   buildFlow,
   calls,
@@ -35,7 +35,7 @@ import {
   type FlowItem,
   type FlowOptions,
   type TestMessage,
-} from './support/runtime';
+} from '../support/runtime';
 
 const RATE = 48000;
 /** Seconds of tone per character: short audio, so that long texts stay small. */

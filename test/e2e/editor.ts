@@ -23,9 +23,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { FlowNode, launchNodeRed, NodeRedProcess, ROOT } from './launch';
-import { VoxCpmSimulator } from './simulator';
-import { PRESETS } from '../nodes/lib/defaults';
+import { FlowNode, launchNodeRed, NodeRedProcess, ROOT } from '../../tools/launch';
+import { VoxCpmSimulator } from '../../simulator/simulator';
+import { PRESETS } from '../../nodes/lib/defaults';
 
 // ---------------------------------------------------------------- options
 

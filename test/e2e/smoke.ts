@@ -8,8 +8,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { exampleSet, FlowNode, launchNodeRed } from './launch';
-import { VoxCpmSimulator } from './simulator';
+import { exampleSet, FlowNode, launchNodeRed } from '../../tools/launch';
+import { VoxCpmSimulator } from '../../simulator/simulator';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);

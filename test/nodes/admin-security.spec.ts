@@ -18,10 +18,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { NodeInitializer } from 'node-red';
 import type { Response as SuperagentResponse } from 'superagent';
-import { encodeWav, VoxCpmSimulator } from '../tools/simulator';
-import { tone } from '../tools/speech';
-import { buildFlow, calls, helper, IDS, NODES_DIR, NODE_MODULES, serverKnown, type FlowItem } from './support/runtime';
-import { ForwardProxy } from './support/tls';
+import { encodeWav, VoxCpmSimulator } from '../../simulator/simulator';
+import { tone } from '../../simulator/speech';
+import { buildFlow, calls, helper, IDS, NODES_DIR, NODE_MODULES, serverKnown, type FlowItem } from '../support/runtime';
+import { ForwardProxy } from '../support/tls';
 
 const SECRET = 'stored-secret-9f3a7c';
 const PROXY_SECRET = 'proxy-secret-41d2e8';

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Node, NodeInitializer } from 'node-red';
-import { VoxCpmSimulator, type SimFault } from '../tools/simulator';
+import { VoxCpmSimulator, type SimFault } from '../../simulator/simulator';
 import {
   buildFlow,
   calls,
@@ -24,9 +24,9 @@ import {
   serverKnown,
   type FlowItem,
   type FlowOptions,
-} from './support/runtime';
-import { echoOf, EchoingServer, type EchoMode } from './support/echo';
-import { closedPort, ForwardProxy, HttpsFront, makePki, opensslProblem, type Pki } from './support/tls';
+} from '../support/runtime';
+import { echoOf, EchoingServer, type EchoMode } from '../support/echo';
+import { closedPort, ForwardProxy, HttpsFront, makePki, opensslProblem, type Pki } from '../support/tls';
 
 // Node-RED's core tls-config node, from the runtime under test (NODE_RED_RUNTIME names another install's red.js).
 const NODE_RED_DIR = process.env.NODE_RED_RUNTIME

@@ -7,8 +7,8 @@
  * once, and that the node still speaks a final message.
  */
 import assert from 'node:assert/strict';
-import type { VoxcpmService } from '../nodes/lib/service';
-import type { VoxCpmSimulator } from '../tools/simulator';
+import type { VoxcpmService } from '../../nodes/lib/service';
+import type { VoxCpmSimulator } from '../../simulator/simulator';
 import {
   assertAudio,
   assertCaught,
@@ -22,8 +22,8 @@ import {
   tags,
   texts,
   waitFor,
-} from './support/faults';
-import { calls, codeOf, expectCaught, expectSent, helper, IDS, loadFlow, run, type TestMessage } from './support/runtime';
+} from '../support/faults';
+import { calls, codeOf, expectCaught, expectSent, helper, IDS, loadFlow, run, type TestMessage } from '../support/runtime';
 
 /** The config node's service (queue and servers' health), as the flow nodes see it. */
 function service(): VoxcpmService {
