@@ -4,7 +4,7 @@
  * installed without dev dependencies, clicks every inject through the admin
  * API, and checks what comes out against the simulator.
  *
- *   node dist/tools/smoke.js --user DIR [--red path/to/red.js] [--node path/to/node] [--port 1899]
+ *   node dist/test/e2e/smoke.js --user DIR [--red path/to/red.js] [--node path/to/node] [--port 1899]
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -290,16 +290,11 @@ describe('admin routes (Test connection, Preview, reference recordings)', functi
       }
     });
 
-    // Fixed (regression test): GET voxcpm/reference/info and GET voxcpm/reference for a file that ends in .wav but is
-    // not a WAV never answer, and leave an unhandled rejection that makes a real Node-RED exit
-    // (Node's default --unhandled-rejections=throw; red.js exits on uncaughtException). Cause,
-    // nodes/glue/admin-routes.ts, both GET handlers:
-    //   readReference(...).then((bytes) => ... wavInfo(bytes, ...) ..., (err) => sendError(res, err))
-    // wavInfo throws VOXCPM_AUDIO_INVALID inside the fulfilment callback; the rejection handler
-    // given to the same then() does not see it, and the promise then() returns is dropped (`void`).
-    // The clone dialog calls GET info as soon as it opens (refreshReference), so opening a
-    // voxcpm-clone whose Reference is, say, an MP3 renamed .wav stops Node-RED; so does one
-    // request by any user with read permission (absolute paths are accepted).
+    // Regression: a .wav file that is no WAV once made both GET handlers leave an unhandled
+    // rejection (the error was thrown inside the fulfilment callback of a then() whose promise was
+    // dropped), which makes a real Node-RED exit. The clone dialog calls GET info as soon as it
+    // opens (refreshReference), so opening a voxcpm-clone whose Reference is, say, an MP3 renamed
+    // .wav must answer 400, not stop Node-RED.
     for (const route of ['/voxcpm/reference/info', '/voxcpm/reference']) {
       it(`GET ${route.slice(1)} of a .wav file that is no WAV: 400 VOXCPM_AUDIO_INVALID, no unhandled rejection`, async () => {
         await load();

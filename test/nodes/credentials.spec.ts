@@ -109,13 +109,9 @@ describe('voxcpm-server: credentials (the credential store; servers and proxies 
       assert.equal(sim.requests.length, 0, 'nothing was sent without the token');
     });
 
-    // Fixed (regression test): when the authentication settings are wrong, voxcpm-server logs the right error at
-    // deploy but builds its service with `{ url: '' }` (nodes/voxcpm-server.ts:
-    // `new VoxcpmService(setupError ? { url: '' } : settings)`), and VoxcpmService.synthesize
-    // throws the service's own configError, so every message gets VOXCPM_CONFIG
-    // "No server URL is configured: set the URL of the VoxCPM2 server, ..." instead of
-    // "Bearer authentication is selected but no token is set": the user is sent to a URL
-    // that is set and fine. (The code is right; the message names the wrong setting.)
+    // Regression: with wrong authentication settings every message once got VOXCPM_CONFIG
+    // "No server URL is configured", sending the user to a URL that is set and fine; the message
+    // names the setting that is wrong.
     it('bearer without a token -> VOXCPM_CONFIG on every message, naming the token setting and no value', async () => {
       await load({ serverProps: { authType: 'bearer' } }, { creds: { username: USER, password: PASSWORD, headerValue: HEADER_VALUE } });
       for (const payload of ['first', 'second']) {
@@ -127,7 +123,7 @@ describe('voxcpm-server: credentials (the credential store; servers and proxies 
       assert.equal(sim.requests.length, 0);
     });
 
-    // Fixed (regression test): same cause as above: the message says "No server URL is configured".
+    // Regression: the message once said "No server URL is configured", as above.
     it('a custom header name that is not an HTTP token -> VOXCPM_CONFIG naming the header name', async () => {
       for (const headerName of ['X Api Key', 'X-Key:', '']) {
         await load({ serverProps: { authType: 'header', headerName } }, { creds: { headerValue: HEADER_VALUE } });
@@ -169,8 +165,8 @@ describe('voxcpm-server: credentials (the credential store; servers and proxies 
     });
   });
 
-  // Fixed (regression test): same cause as "bearer without a token": the deploy log is right, but the messages say
-  // "No server URL is configured" instead of naming the missing TLS configuration.
+  // Regression: the messages once said "No server URL is configured" instead of naming the
+  // missing TLS configuration.
   it('a tls property naming a tls-config that does not exist -> VOXCPM_CONFIG naming the TLS configuration', async () => {
     const node = await load({ url: 'https://127.0.0.1:1', serverProps: { tls: 'missing-tls' } });
     const caught = await expectCaught({ payload: 'no tls node' });

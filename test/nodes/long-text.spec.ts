@@ -57,11 +57,9 @@ describe('long text', function () {
     assert.equal(statusTexts(node).pop(), 'VOXCPM_SERVER_ERROR');
   });
 
-  // Fixed (regression test): every piece of a long text took a place in the server's queue (synthesis.ts submits all
-  // pieces at once, scheduler.ts counts each against queueLimit), so a message with more pieces
-  // than the Queue setting fails with VOXCPM_QUEUE_FULL "The queue is full (3 messages waiting)"
-  // while it is the only message. The server's help says the Queue is how many MESSAGES may wait;
-  // with the default of 100, any text over ~100 pieces (about 15,000 characters) can never be spoken.
+  // Regression: every piece of a long text once took a place in the server's queue, so a message
+  // with more pieces than the Queue setting failed with VOXCPM_QUEUE_FULL while it was the only
+  // message. The Queue is how many MESSAGES may wait (the server's help).
   it('a long text alone in the queue is spoken even when it has more pieces than the queue limit', async () => {
     await loadFlow({ type: 'voxcpm-tts', url, props: { maxChunk: 150 }, serverProps: { queueLimit: 3 } });
     const text = longChinese('庚');

@@ -244,16 +244,10 @@ describe('voxcpm-server: https with tls-config, and HTTP proxies', function () {
       assertNoSecret(caught, ['typed-pw'], 'caught msg');
     });
 
-    // Fixed (regression test): the proxy setting is not checked at deploy (nodes/lib/client.ts parses it with
-    // `new URL(options.proxy)` in the VoxcpmClient constructor, nodes/lib/service.ts passes it on).
-    // - "127.0.0.1:3128" (no scheme): `new URL` throws a TypeError; VoxcpmService rethrows anything
-    //   that is not a VoxcpmError, so the voxcpm-server node is never created (the runtime logs
-    //   "TypeError: Invalid URL") and every message fails with VOXCPM_CONFIG "voxcpm-tts has no
-    //   voxcpm-server configured: open the node and choose or add a server".
-    // - "localhost:3128" parses as scheme "localhost:", and "socks5://..." is not an HTTP proxy:
-    //   both deploy without a word, then every message fails as VOXCPM_UNREACHABLE
-    //   'Cannot reach http://127.0.0.1:.../api/tts: Protocol "localhost:" not supported'.
-    // Expected: VOXCPM_CONFIG naming the proxy setting (or host:port read as http://, as the server URL is).
+    // Regression: the proxy setting was once not checked at deploy: "127.0.0.1:3128" (no scheme)
+    // left the flow without its voxcpm-server, and "localhost:3128" or "socks5://..." deployed
+    // without a word, then every message failed as VOXCPM_UNREACHABLE. Now: VOXCPM_CONFIG naming the
+    // proxy setting, or host:port read as http://, as the server URL is.
     for (const form of ['127.0.0.1:PORT', 'localhost:PORT', 'socks5://127.0.0.1:PORT']) {
       it(`a proxy set as "${form}" -> VOXCPM_CONFIG naming the proxy (or read as http:// and used)`, async () => {
         await load({ serverProps: { proxy: form.replace('PORT', String(proxy.port)) } });
@@ -269,12 +263,10 @@ describe('voxcpm-server: https with tls-config, and HTTP proxies', function () {
       });
     }
 
-    // Fixed (regression test): when the proxy refuses the connection, the error blames the VoxCPM2 server:
-    // VOXCPM_UNREACHABLE "Connection refused by http://127.0.0.1:<sim>/api/tts: is the VoxCPM2
-    // server running?" (same for https through hpagent's CONNECT). The proxy's ECONNREFUSED goes
-    // through VoxcpmClient.transportError (nodes/lib/client.ts), which does not know a proxy was
-    // used. The user checks a server that is fine. Expected: the message says the proxy (its
-    // address without any user name or password) could not be reached.
+    // Regression: a proxy that refused the connection was once reported as the VoxCPM2 server
+    // refusing it (VOXCPM_UNREACHABLE "is the VoxCPM2 server running?"), and the user checked a
+    // server that was fine. The message names the proxy (its address without any user name or
+    // password).
     it('proxy down -> the message names the proxy, not the VoxCPM2 server, and no proxy password', async function () {
       const port = await closedPort();
       const targets: Array<{ url: string; extra: FlowItem[]; tls?: string }> = [{ url, extra: [] }];

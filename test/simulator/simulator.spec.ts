@@ -1,4 +1,4 @@
-// Tests of the VoxCPM2 simulator itself (tools/simulator.ts), through real HTTP with Node's fetch.
+// Tests of the VoxCPM2 simulator itself (simulator/simulator.ts), through real HTTP with Node's fetch.
 // The WAV checks read the bytes here rather than reuse the simulator's own code.
 
 import { strict as assert } from 'node:assert';

@@ -1,5 +1,5 @@
 /**
- * Small helpers for the fault and queueing scenarios (test/faults.spec.ts):
+ * Small helpers for the fault and queueing scenarios (test/nodes/server-faults.spec.ts):
  * free ports, polling, the statuses a node showed, and outcomes matched to
  * the messages that caused them.
  */
