@@ -3,8 +3,8 @@
 // the node set's .html, its locales/ and icons/ must sit beside its built .js. Bundles the
 // editor (editor/*.ts, with nodes/lib/defaults.ts) into resources/voxcpm-editor.js, which
 // Node-RED serves at resources/@voxcpm/node-red-voxcpm/voxcpm-editor.js.
-// `--all` also compiles the tests and tools (simulator, demo launcher); the published
-// build (prepare/prepack) compiles only nodes/.
+// `--all` also compiles the tests, the simulator (simulator/) and the tools (demo launcher,
+// soak, bench); the published build (prepare/prepack) compiles only nodes/.
 'use strict';
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -17,8 +17,8 @@ const outArg = process.argv.indexOf('--out');
 const dist = outArg > 0 ? path.resolve(root, process.argv[outArg + 1]) : path.join(root, 'dist');
 const out = path.join(dist, 'nodes');
 
-// The published build replaces only dist/nodes, so the tests and tools built by --all survive `npm pack`.
-for (const dir of all ? ['nodes', 'test', 'tools'] : ['nodes']) {
+// The published build replaces only dist/nodes, so the tests, simulator and tools built by --all survive `npm pack`.
+for (const dir of all ? ['nodes', 'test', 'tools', 'simulator'] : ['nodes']) {
   fs.rmSync(path.join(dist, dir), { recursive: true, force: true });
 }
 const tsc = require.resolve('typescript/bin/tsc');

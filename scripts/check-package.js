@@ -31,7 +31,7 @@ for (const [set, js] of Object.entries(pkg['node-red'].nodes)) {
 for (const f of files) {
   if (/(^|\/)test\//.test(f) || /\.spec\./.test(f)) problems.push(`ships a test file: ${f}`);
   if (/\.ts$/.test(f) && !/\.d\.ts$/.test(f)) problems.push(`ships a TypeScript source: ${f}`);
-  if (/^dist\/(tools|test)\//.test(f)) problems.push(`ships a dev tool: ${f}`);
+  if (/^dist\/(tools|test|simulator)\//.test(f)) problems.push(`ships a dev tool: ${f}`);
 }
 if (!pack.files.some((f) => f.path.startsWith('examples/') && f.path.endsWith('.json'))) problems.push('no examples in the tarball');
 if (problems.length) {

@@ -43,12 +43,13 @@ node22() {
   echo "$bin"
 }
 
-specs=("$build/test/tts.spec.js" "$build/test/clone.spec.js" "$build/test/errors.spec.js" "$build/test/faults.spec.js" "$build/test/secure.spec.js")
+nodes=$build/test/nodes
+specs=("$nodes/voxcpm-tts.spec.js" "$nodes/voxcpm-clone.spec.js" "$nodes/errors.spec.js" "$nodes/server-faults.spec.js" "$nodes/credentials.spec.js" "$nodes/tls-and-proxy.spec.js")
 mqtt_note="mqtt spec skipped: mosquitto not installed"
 if [ "${VOXCPM_SKIP_MQTT:-}" = 1 ]; then
   mqtt_note="mqtt spec skipped: VOXCPM_SKIP_MQTT=1"
 elif command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || [ -x /usr/local/sbin/mosquitto ]; then
-  specs+=("$build/test/mqtt.spec.js")
+  specs+=("$build/test/e2e/mqtt.spec.js")
   mqtt_note="mqtt spec included"
 fi
 for s in "${specs[@]}"; do

@@ -26,10 +26,10 @@ if [ -d "$installed/node_modules/typescript" ] || [ -d "$work/user/node_modules/
 fi
 
 echo "--- node tests against the installed tarball"
-VOXCPM_NODES_DIR="$installed/dist/nodes" npx mocha dist/test/tts.spec.js dist/test/clone.spec.js dist/test/errors.spec.js
+VOXCPM_NODES_DIR="$installed/dist/nodes" npx mocha dist/test/nodes/voxcpm-tts.spec.js dist/test/nodes/voxcpm-clone.spec.js dist/test/nodes/errors.spec.js
 
 echo "--- the editor files a real Node-RED $nr_version serves from the installed tarball"
 node scripts/check-served.js --user "$work/user" --red "$work/runtime/node_modules/node-red/red.js"
 
 echo "--- examples in a real Node-RED $nr_version process"
-node dist/tools/smoke.js --user "$work/user" --red "$work/runtime/node_modules/node-red/red.js"
+node dist/test/e2e/smoke.js --user "$work/user" --red "$work/runtime/node_modules/node-red/red.js"

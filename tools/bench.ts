@@ -15,11 +15,12 @@ import type { Node, NodeInitializer, NodeMessage } from 'node-red';
 import { decodeBase64Text } from '../nodes/lib/base64';
 import { parseWav } from '../nodes/lib/wav';
 import { launchNodeRed } from './launch';
-import { encodeWav } from './simulator';
+import { encodeWav } from '../simulator/simulator';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 helper.init(require.resolve('node-red'));
-const NODES = ['voxcpm-server', 'voxcpm-tts'].map((n) => require(path.join(ROOT, 'dist', 'nodes', `${n}.js`)) as NodeInitializer);
+// The node set as Node-RED loads it (package.json node-red.nodes).
+const NODES = [require(path.join(ROOT, 'dist', 'nodes', 'voxcpm.js')) as NodeInitializer];
 
 const median = (xs: number[]) => quantile(xs, 0.5);
 function quantile(xs: number[], q: number): number {

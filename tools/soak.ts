@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FlowNode, launchNodeRed, ROOT } from './launch';
-import { SimFault, VoxCpmSimulator } from './simulator';
+import { SimFault, VoxCpmSimulator } from '../simulator/simulator';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { exampleFlows, launchNodeRed, ROOT } from './launch';
-import { VoxCpmSimulator as Simulator } from './simulator';
+import { VoxCpmSimulator as Simulator } from '../simulator/simulator';
 
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 1880);

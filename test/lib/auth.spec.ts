@@ -151,7 +151,7 @@ describe('lib/auth authHeaders: credentials to request headers', function () {
   // sanitizeHeaderValue): "tok\r\nX" reaches the server as "tokX", and a header value "密钥"
   // reaches it as an EMPTY X-Api-Key header. The server then answers 401 with a credential the
   // user never typed, and nothing names the setting. Expected: VOXCPM_CONFIG naming the setting.
-  // (A trailing newline alone is harmless: axios trims it, see test/secure.spec.ts.)
+  // (A trailing newline alone is harmless: axios trims it, see test/nodes/credentials.spec.ts.)
   it('a token or header value that cannot be sent as it is -> VOXCPM_CONFIG naming the setting, never silently altered', () => {
     const cases: Array<[string, string, AuthCredentials, RegExp]> = [
       ['bearer', '', { token: `${TOKEN}\r\nX-Injected: 1` }, /token/i],

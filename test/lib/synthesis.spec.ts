@@ -10,8 +10,8 @@ import { abortError, VoxcpmError } from '../../nodes/lib/errors';
 import type { RequestOptions, ServiceLimits, SharedResult, VoxcpmService } from '../../nodes/lib/service';
 import { AudioSettings, Piece, Synthesizer, type SpeakOptions } from '../../nodes/lib/synthesis';
 import { parseWav } from '../../nodes/lib/wav';
-import { encodeWav } from '../../tools/simulator';
-import { tone } from '../../tools/speech';
+import { encodeWav } from '../../simulator/simulator';
+import { tone } from '../../simulator/speech';
 
 const RATE = 48000;
 /** 10 ms of audio per character, whole frames. */

@@ -1,12 +1,12 @@
 /**
- * Small helpers for the fault and queueing scenarios (test/faults.spec.ts):
+ * Small helpers for the fault and queueing scenarios (test/nodes/server-faults.spec.ts):
  * free ports, polling, the statuses a node showed, and outcomes matched to
  * the messages that caused them.
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { Node } from 'node-red';
-import { VoxCpmSimulator } from '../../tools/simulator';
+import { VoxCpmSimulator } from '../../simulator/simulator';
 import { codeOf, type Outcome } from './runtime';
 
 /** A fast simulator: a 0.3 s tone for every text. */

@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import helper from 'node-red-node-test-helper';
-import type { Node, NodeMessage } from 'node-red';
+import type { Node, NodeInitializer, NodeMessage } from 'node-red';
 
 // NODE_RED_RUNTIME names another Node-RED install's lib/red.js (not the launcher red.js at its root) (the CI matrix runs 3.1, 4.1 and 5.x).
 helper.init(process.env.NODE_RED_RUNTIME ? path.resolve(process.env.NODE_RED_RUNTIME) : require.resolve('node-red'));
@@ -17,12 +17,12 @@ export const NODES_DIR = process.env.VOXCPM_NODES_DIR
   ? path.resolve(process.env.VOXCPM_NODES_DIR)
   : path.resolve(__dirname, '..', '..', 'nodes');
 
-import type { NodeInitializer } from 'node-red';
-type NodeModule = NodeInitializer;
-/* eslint-disable @typescript-eslint/no-require-imports */
-export const NODE_MODULES: NodeModule[] = ['voxcpm-server', 'voxcpm-tts', 'voxcpm-clone'].map(
-  (name) => require(path.join(NODES_DIR, `${name}.js`)) as NodeModule,
-);
+/**
+ * The package's node modules as Node-RED loads them: the one node set `voxcpm`
+ * (package.json node-red.nodes), which registers voxcpm-server, voxcpm-tts and voxcpm-clone.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const NODE_MODULES: NodeInitializer[] = [require(path.join(NODES_DIR, 'voxcpm.js')) as NodeInitializer];
 
 export { helper };
 

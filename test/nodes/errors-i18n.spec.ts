@@ -12,8 +12,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NodeAPI, NodeInitializer } from 'node-red';
-import { VoxCpmSimulator } from '../tools/simulator';
-import { buildFlow, codeOf, FlowOptions, helper, IDS, NODE_MODULES, NODES_DIR, run, serverKnown, useSimulator, type ErrorMessage, type TestMessage } from './support/runtime';
+import { VoxCpmSimulator } from '../../simulator/simulator';
+import { buildFlow, codeOf, FlowOptions, helper, IDS, NODE_MODULES, NODES_DIR, run, serverKnown, useSimulator, type ErrorMessage, type TestMessage } from '../support/runtime';
 
 interface I18n {
   _(id: string, subs?: object): string;

@@ -18,9 +18,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { VoxcpmService } from '../nodes/lib/service';
-import { VoxCpmSimulator } from '../tools/simulator';
-import { calls, codeOf, helper, IDS, loadFlow, run, useSimulator, type ErrorMessage, type Outcome, type TestMessage } from './support/runtime';
+import type { VoxcpmService } from '../../nodes/lib/service';
+import { VoxCpmSimulator } from '../../simulator/simulator';
+import { calls, codeOf, helper, IDS, loadFlow, run, useSimulator, type ErrorMessage, type Outcome, type TestMessage } from '../support/runtime';
 
 const EVENT_LOOP_MAX_MS = 250;
 const PROBE_MAX_MS = 500;

@@ -13,9 +13,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { NodeInitializer } from 'node-red';
-import { parseWav } from '../nodes/lib/wav';
-import { VoxCpmSimulator } from '../tools/simulator';
-import { helper, NODE_MODULES, type FlowItem, type TestMessage } from './support/runtime';
+import { parseWav } from '../../nodes/lib/wav';
+import { VoxCpmSimulator } from '../../simulator/simulator';
+import { helper, NODE_MODULES, type FlowItem, type TestMessage } from '../support/runtime';
 
 /** The core MQTT nodes of the runtime under test (the same one runtime.ts gives the helper). */
 function mqttNodes(): NodeInitializer {

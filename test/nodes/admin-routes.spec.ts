@@ -3,38 +3,18 @@
  * through the runtime's admin app, with helper.request() (supertest), against
  * the simulator over real HTTP; and their permissions through Node-RED's own
  * admin authentication (@node-red/editor-api's auth with adminAuth set).
- *
- * routes.ts registers the routes once per process, on the first RED it is given.
- * The test helper makes a new admin app at every helper.load(), so these tests
- * load a fresh copy of voxcpm-server.js and glue/admin-routes.js each time (the first
- * test shows the problem with the modules as they are: marked BUG).
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
-import type { NodeInitializer } from 'node-red';
 import type { Response as SuperagentResponse } from 'superagent';
 import request from 'supertest';
-import { encodeWav, VoxCpmSimulator } from '../tools/simulator';
-import { tone } from '../tools/speech';
-import { freePort } from './support/faults';
-import { buildFlow, calls, helper, IDS, NODE_MODULES, NODES_DIR, serverKnown, unhandledDuring, type FlowOptions } from './support/runtime';
-
-/** voxcpm-server.js and routes.js loaded afresh: their routes go onto the admin app of the next load. */
-function freshModules(): NodeInitializer[] {
-  forgetRoutes();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const server = require(path.join(NODES_DIR, 'voxcpm-server.js')) as NodeInitializer;
-  return [server, NODE_MODULES[1], NODE_MODULES[2]];
-}
-
-function forgetRoutes(): void {
-  for (const file of ['voxcpm-server.js', path.join('glue', 'admin-routes.js'), path.join('glue', 'audio-links.js')]) {
-    delete require.cache[require.resolve(path.join(NODES_DIR, file))];
-  }
-}
+import { encodeWav, VoxCpmSimulator } from '../../simulator/simulator';
+import { tone } from '../../simulator/speech';
+import { freePort } from '../support/faults';
+import { buildFlow, calls, helper, IDS, NODE_MODULES, NODES_DIR, serverKnown, unhandledDuring, type FlowOptions } from '../support/runtime';
 
 /** A WAV of `seconds` of tone, as the editor would upload it. */
 function toneWav(seconds: number, rate = 16000): Buffer {
@@ -78,9 +58,9 @@ describe('admin routes (Test connection, Preview, reference recordings)', functi
     await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
   });
 
-  /** Loads the standard test flow with fresh route modules (and credentials for the server). */
+  /** Loads the standard test flow (and credentials for the server). */
   async function load(o: Partial<FlowOptions> = {}, creds?: Record<string, string>): Promise<void> {
-    await helper.load(freshModules(), buildFlow({ type: 'voxcpm-tts', url, ...o }), creds ? { [IDS.server]: creds } : undefined);
+    await helper.load(NODE_MODULES, buildFlow({ type: 'voxcpm-tts', url, ...o }), creds ? { [IDS.server]: creds } : undefined);
     await serverKnown();
   }
 
@@ -310,16 +290,11 @@ describe('admin routes (Test connection, Preview, reference recordings)', functi
       }
     });
 
-    // Fixed (regression test): GET voxcpm/reference/info and GET voxcpm/reference for a file that ends in .wav but is
-    // not a WAV never answer, and leave an unhandled rejection that makes a real Node-RED exit
-    // (Node's default --unhandled-rejections=throw; red.js exits on uncaughtException). Cause,
-    // nodes/glue/admin-routes.ts, both GET handlers:
-    //   readReference(...).then((bytes) => ... wavInfo(bytes, ...) ..., (err) => sendError(res, err))
-    // wavInfo throws VOXCPM_AUDIO_INVALID inside the fulfilment callback; the rejection handler
-    // given to the same then() does not see it, and the promise then() returns is dropped (`void`).
-    // The clone dialog calls GET info as soon as it opens (refreshReference), so opening a
-    // voxcpm-clone whose Reference is, say, an MP3 renamed .wav stops Node-RED; so does one
-    // request by any user with read permission (absolute paths are accepted).
+    // Regression: a .wav file that is no WAV once made both GET handlers leave an unhandled
+    // rejection (the error was thrown inside the fulfilment callback of a then() whose promise was
+    // dropped), which makes a real Node-RED exit. The clone dialog calls GET info as soon as it
+    // opens (refreshReference), so opening a voxcpm-clone whose Reference is, say, an MP3 renamed
+    // .wav must answer 400, not stop Node-RED.
     for (const route of ['/voxcpm/reference/info', '/voxcpm/reference']) {
       it(`GET ${route.slice(1)} of a .wav file that is no WAV: 400 VOXCPM_AUDIO_INVALID, no unhandled rejection`, async () => {
         await load();
@@ -381,7 +356,6 @@ describe('admin routes (Test connection, Preview, reference recordings)', functi
       // The routes module registered on a RED that has real authentication.
       app = express();
       app.use(express.json());
-      forgetRoutes();
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const routes = require(path.join(NODES_DIR, 'glue', 'admin-routes.js')) as { registerAdminRoutes(red: unknown): void };
       routes.registerAdminRoutes({
@@ -396,7 +370,6 @@ describe('admin routes (Test connection, Preview, reference recordings)', functi
     });
     afterEach(() => {
       auth.init({}, storage);
-      forgetRoutes();
     });
 
     it('refuses every route without a token (401), and lets an admin through', async () => {

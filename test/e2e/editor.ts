@@ -6,8 +6,8 @@
  * preset and the reference info, then edits a node, deploys, clicks the injects and reads the
  * audio messages in the debug sidebar. Screenshots for the README go to docs/screenshots/.
  *
- *   node dist/tools/editor-test.js [--package-dir DIR] [--screenshots DIR|none] [--artifacts DIR]
- *                                  [--chromium PATH] [--locales en-US,zh-CN]
+ *   node dist/test/e2e/editor.js [--package-dir DIR] [--screenshots DIR|none] [--artifacts DIR]
+ *                                [--chromium PATH] [--locales en-US,zh-CN]
  *
  * --package-dir  the package Node-RED loads (default: the project root, after `npm run build:all`)
  * --screenshots  where the README's screenshots are written (default: docs/screenshots; `none`: not at all)
@@ -23,9 +23,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { FlowNode, launchNodeRed, NodeRedProcess, ROOT } from './launch';
-import { VoxCpmSimulator } from './simulator';
-import { PRESETS } from '../nodes/lib/defaults';
+import { FlowNode, launchNodeRed, NodeRedProcess, ROOT } from '../../tools/launch';
+import { VoxCpmSimulator } from '../../simulator/simulator';
+import { PRESETS } from '../../nodes/lib/defaults';
 
 // ---------------------------------------------------------------- options
 

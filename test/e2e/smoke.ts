@@ -4,12 +4,12 @@
  * installed without dev dependencies, clicks every inject through the admin
  * API, and checks what comes out against the simulator.
  *
- *   node dist/tools/smoke.js --user DIR [--red path/to/red.js] [--node path/to/node] [--port 1899]
+ *   node dist/test/e2e/smoke.js --user DIR [--red path/to/red.js] [--node path/to/node] [--port 1899]
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { exampleSet, FlowNode, launchNodeRed } from './launch';
-import { VoxCpmSimulator } from './simulator';
+import { exampleSet, FlowNode, launchNodeRed } from '../../tools/launch';
+import { VoxCpmSimulator } from '../../simulator/simulator';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);

@@ -18,20 +18,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type { NodeInitializer } from 'node-red';
 import type { Response as SuperagentResponse } from 'superagent';
-import { encodeWav, VoxCpmSimulator } from '../tools/simulator';
-import { tone } from '../tools/speech';
-import { buildFlow, calls, helper, IDS, NODES_DIR, NODE_MODULES, serverKnown, type FlowItem } from './support/runtime';
-import { ForwardProxy } from './support/tls';
+import { encodeWav, VoxCpmSimulator } from '../../simulator/simulator';
+import { tone } from '../../simulator/speech';
+import { buildFlow, calls, helper, IDS, NODE_MODULES, serverKnown, type FlowItem } from '../support/runtime';
+import { ForwardProxy } from '../support/tls';
 
 const SECRET = 'stored-secret-9f3a7c';
 const PROXY_SECRET = 'proxy-secret-41d2e8';
-
-/** voxcpm-server.js and routes.js afresh, so the routes land on this load's admin app. */
-function freshModules(): NodeInitializer[] {
-  for (const file of ['voxcpm-server.js', path.join('glue', 'admin-routes.js'), path.join('glue', 'audio-links.js')]) delete require.cache[require.resolve(path.join(NODES_DIR, file))];
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return [require(path.join(NODES_DIR, 'voxcpm-server.js')) as NodeInitializer, NODE_MODULES[1], NODE_MODULES[2]];
-}
 
 /** A core node module (mqtt-broker, http request) from the runtime under test. */
 function coreModule(file: string): NodeInitializer {
@@ -100,7 +93,7 @@ describe('admin routes: security review', function () {
   /** The standard flow (a voxcpm-server srv1 at the simulator) plus `extra` nodes and credentials. */
   async function load(serverProps: Record<string, unknown> = {}, creds: Record<string, Record<string, string>> = {}, extra: FlowItem[] = [], modules: NodeInitializer[] = []) {
     const flow = [...buildFlow({ type: 'voxcpm-tts', url, serverProps }), ...extra];
-    await helper.load([...freshModules(), ...modules], flow, creds);
+    await helper.load([...NODE_MODULES, ...modules], flow, creds);
     await serverKnown();
     sim.clearRequests();
   }
@@ -375,7 +368,7 @@ describe('admin routes: security review', function () {
           ['basic', { username: 'user', password: SECRET }],
         ] as const) {
           await helper.unload();
-          await helper.load(freshModules(), buildFlow({ type: 'voxcpm-tts', url: echoUrl, serverProps: { authType: auth } }), { [IDS.server]: creds });
+          await helper.load(NODE_MODULES, buildFlow({ type: 'voxcpm-tts', url: echoUrl, serverProps: { authType: auth } }), { [IDS.server]: creds });
           for (const res of [
             await helper.request().post('/voxcpm/test').send({ id: IDS.server }),
             await helper.request().post('/voxcpm/test').send({ config: { url: echoUrl, authType: auth }, credentials: creds }),

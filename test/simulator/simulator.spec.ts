@@ -1,9 +1,9 @@
-// Tests of the VoxCPM2 simulator itself (tools/simulator.ts), through real HTTP with Node's fetch.
+// Tests of the VoxCPM2 simulator itself (simulator/simulator.ts), through real HTTP with Node's fetch.
 // The WAV checks read the bytes here rather than reuse the simulator's own code.
 
 import { strict as assert } from 'node:assert';
-import { VoxCpmSimulator, type SimFault, type WavShape } from '../tools/simulator';
-import { espeakVoiceFor, speak } from '../tools/speech';
+import { VoxCpmSimulator, type SimFault, type WavShape } from '../../simulator/simulator';
+import { espeakVoiceFor, speak } from '../../simulator/speech';
 
 interface WavInfo {
   riffSize: number;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import type { SimFault } from '../tools/simulator';
-import { VoxCpmSimulator } from '../tools/simulator';
-import { calls, codeOf, expectCaught, expectSent, helper, loadFlow, useSimulator, type ErrorMessage } from './support/runtime';
+import type { SimFault } from '../../simulator/simulator';
+import { VoxCpmSimulator } from '../../simulator/simulator';
+import { calls, codeOf, expectCaught, expectSent, helper, loadFlow, useSimulator, type ErrorMessage } from '../support/runtime';
 
 /** A port nothing listens on: bound, then closed. */
 async function closedPort(): Promise<number> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { VoxCpmSimulator, WAV_SHAPES } from '../tools/simulator';
-import { calls, codeOf, expectCaught, expectSent, helper, IDS, loadFlow, run, useSimulator, warnings } from './support/runtime';
+import { VoxCpmSimulator, WAV_SHAPES } from '../../simulator/simulator';
+import { calls, expectCaught, expectSent, helper, IDS, loadFlow, run, useSimulator, warnings } from '../support/runtime';
 
 /** The bodies the simulator received, parsed. */
 function bodies(sim: VoxCpmSimulator): Array<Record<string, unknown>> {

@@ -1,12 +1,12 @@
 // Runs the VoxCPM2 simulator on its own, for demos and manual testing:
-//   node dist/tools/simulator-cli.js [--port 5022] [--host 127.0.0.1] [--voice speech|tone]
+//   node dist/simulator/cli.js (npm run simulator --) [--port 5022] [--host 127.0.0.1] [--voice speech|tone]
 //        [--format float32|pcm16|stereo|extensible|list-chunk] [--sample-rate 48000]
 //        [--fault NAME | --fault '{"kind":"slow","ms":3000,"times":2}']
 // Faults can also be switched while it runs: POST /_sim/fault, GET /_sim/requests, POST /_sim/reset.
 
 import { FAULT_KINDS, VoxCpmSimulator, WAV_SHAPES, faultFromString, type SimVoice, type WavShape } from './simulator';
 
-const USAGE = `usage: simulator-cli [--port 5022] [--host 127.0.0.1] [--voice speech|tone]
+const USAGE = `usage: simulator/cli [--port 5022] [--host 127.0.0.1] [--voice speech|tone]
   [--format ${WAV_SHAPES.join('|')}] [--sample-rate 48000]
   [--fault NAME|JSON]   NAME: ${FAULT_KINDS.join(', ')}`;
 

@@ -3,10 +3,10 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { VoxCpmSimulator, encodeWav } from '../tools/simulator';
-import { calls, codeOf, expectCaught, expectSent, helper, loadFlow, run, useSimulator, warnings } from './support/runtime';
+import { VoxCpmSimulator, encodeWav } from '../../simulator/simulator';
+import { calls, codeOf, expectCaught, expectSent, helper, loadFlow, run, useSimulator, warnings } from '../support/runtime';
 
-const EXAMPLE_REFERENCE = path.resolve(__dirname, '..', '..', 'examples', 'reference-zh.wav');
+const EXAMPLE_REFERENCE = path.resolve(__dirname, '..', '..', '..', 'examples', 'reference-zh.wav');
 const TRANSCRIPT = '大家好，欢迎来到今天的产品介绍。接下来我们将一起了解这个系统的核心功能。';
 
 /** A WAV of `seconds` of a quiet tone at 16 kHz, made the way the simulator makes its answers. */

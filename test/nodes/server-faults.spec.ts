@@ -7,8 +7,8 @@
  * once, and that the node still speaks a final message.
  */
 import assert from 'node:assert/strict';
-import type { VoxcpmService } from '../nodes/lib/service';
-import type { VoxCpmSimulator } from '../tools/simulator';
+import type { VoxcpmService } from '../../nodes/lib/service';
+import type { VoxCpmSimulator } from '../../simulator/simulator';
 import {
   assertAudio,
   assertCaught,
@@ -22,8 +22,8 @@ import {
   tags,
   texts,
   waitFor,
-} from './support/faults';
-import { calls, codeOf, expectCaught, expectSent, helper, IDS, loadFlow, run, type TestMessage } from './support/runtime';
+} from '../support/faults';
+import { calls, codeOf, expectCaught, expectSent, helper, IDS, loadFlow, run, type TestMessage } from '../support/runtime';
 
 /** The config node's service (queue and servers' health), as the flow nodes see it. */
 function service(): VoxcpmService {
@@ -233,9 +233,8 @@ describe('faults, queueing and several servers, through a real Node-RED runtime'
       await stillWorks();
     });
 
-    // Fixed (regression test): nodes/lib/scheduler.ts spends the retry when it is scheduled (failed() decrements
-    // retriesLeft), and failWithoutRetries() then drops every waiting job whose retriesLeft is 0
-    // as if it had none left: after a 503 or a refused connection, the last retry is never made.
+    // Regression: the retry was once spent when it was scheduled, and a waiting job with no retry
+    // left was then dropped: after a 503 or a refused connection, the last retry was never made.
     it('with retries 1, one 503 leaves one retry: the message waits for the server and is spoken', async () => {
       await loadFlow({ type: 'voxcpm-tts', url, serverProps: { retries: '1' } });
       sim.setFault({ kind: 'loading', seconds: 1 });
@@ -596,8 +595,8 @@ describe('faults, queueing and several servers, through a real Node-RED runtime'
   });
 
   describe('health probes', () => {
-    // Fixed (regression test): nodes/lib/pool.ts probes a down server every 1 s for ever instead of doubling the wait
-    // (500 ms, 1 s, 2 s, 4 s, then 5 s) as PoolOptions.probeMinMs documents: see the report.
+    // Regression: a down server was once probed every 1 s for ever instead of the doubling wait
+    // (500 ms, 1 s, 2 s, 4 s, then 5 s) that PoolOptions.probeMinMs documents.
     it('a server that stays down is probed less and less often (the wait doubles)', async () => {
       sim.setFault({ kind: 'loading', seconds: 30 });
       await loadFlow({ type: 'voxcpm-tts', url });
