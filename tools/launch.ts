@@ -133,6 +133,8 @@ export interface LaunchOptions {
   quiet?: boolean;
   /** Start Node.js with --expose-gc and hand `gc` and `memoryUsage` to function nodes (global context): for the soak. */
   exposeGc?: boolean;
+  /** The runtime's language (settings.js `lang`), e.g. 'zh-CN'; default: the system's. */
+  lang?: string;
 }
 
 export interface NodeRedProcess {
@@ -162,7 +164,7 @@ export async function launchNodeRed(options: LaunchOptions): Promise<NodeRedProc
   uiPort: ${port},
   uiHost: '127.0.0.1',
   flowFile: 'flows.json',
-  credentialSecret: 'voxcpm-demo',
+  credentialSecret: 'voxcpm-demo',${options.lang ? `\n  lang: ${JSON.stringify(options.lang)},` : ''}
   logging: { console: { level: 'info', metrics: false, audit: false } },
   editorTheme: { tours: false },
   // No first-run consent prompt (Node-RED 4.1+) over the demo flow: telemetry stays off.
