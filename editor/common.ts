@@ -127,7 +127,13 @@ export function showLine(target: JQuery, text: string, color?: string, spin?: bo
  * Properties an older flow does not have yet: show (and so save) the defaults. `inputs` are
  * text fields and menus, `checks` checkboxes.
  */
-export function fillMissing(node: object, prefix: string, defaults: Record<string, string | number | boolean>, inputs: readonly string[], checks: readonly string[] = []): void {
+export function fillMissing(
+  node: object,
+  prefix: string,
+  defaults: Record<string, string | number | boolean>,
+  inputs: readonly string[],
+  checks: readonly string[] = [],
+): void {
   const saved = node as Record<string, unknown>;
   for (const p of inputs) {
     if (saved[p] === undefined || saved[p] === null || saved[p] === '') $(`#${prefix}${p}`).val(String(defaults[p]));
@@ -159,7 +165,7 @@ export function readJson(blob: unknown, then: (data: Failure | null) => void): v
   }
   const reader = new FileReader();
   reader.onload = () => {
-    let data: Failure | null = null;
+    let data: Failure | null;
     try {
       data = JSON.parse(String(reader.result)) as Failure;
     } catch {
@@ -195,7 +201,7 @@ export class BlobPlayer {
     const audio = document.getElementById(this.elementId) as HTMLAudioElement;
     audio.src = this.url;
     if (play) {
-      const playing = audio.play();
+      const playing = audio.play() as Promise<void> | undefined; // older browsers return undefined
       if (playing && typeof playing.catch === 'function') playing.catch(() => undefined); // autoplay refused: the controls are there
     }
   }

@@ -54,7 +54,6 @@ export function registerAdminRoutes(RED: NodeAPI): void {
     res.status(415).json({ ok: false, code: 'VOXCPM_INPUT_INVALID', message: renderIn(RED, 'routes.jsonOnly') });
   };
 
-
   RED.httpAdmin.post('/voxcpm/test', write, jsonOnly('voxcpm.test'), (req: Request, res: Response) => {
     const entry: AuditEntry = { event: 'voxcpm.test' };
     void withSynthesizer(RED, req.body as RouteBody, entry, async (synthesizer) => {

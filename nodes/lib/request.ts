@@ -91,7 +91,6 @@ function codePoints(text: string, max: number): number {
   return n;
 }
 
-
 export function buildTtsRequest(msg: InputMessage, settings: TtsSettings): BuiltRequest {
   const fields = payloadFields(msg);
   const text = readText(msg, fields);

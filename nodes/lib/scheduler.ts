@@ -149,7 +149,7 @@ export class Scheduler extends EventEmitter {
     for (const j of [...this.queue, ...this.running]) {
       this.cancel(j, new VoxcpmError('VOXCPM_ABORTED', 'scheduler.stopped'));
     }
-    await Promise.all(running.map((j) => j.finished));
+    await Promise.all(running.map((j) => j.finished ?? Promise.resolve()));
   }
 
   private enqueue(job: Job): void {

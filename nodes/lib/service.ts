@@ -117,7 +117,6 @@ function requestKey(body: TtsRequestBody, digest?: string): string {
   return JSON.stringify([body.text, body.prompt, digest ?? audioDigest(body.audio), body.reference_text]);
 }
 
-
 /**
  * What a voxcpm-server config node offers its flow nodes, free of Node-RED:
  * a checked configuration, its servers, and the queue in front of them. A bad
@@ -266,7 +265,6 @@ export class VoxcpmService extends EventEmitter {
       );
     });
   }
-
 
   /** Stops the probes, ends all work and resolves once no request is left running. */
   async close(): Promise<void> {

@@ -38,7 +38,7 @@ const CJK_PUNCTUATION = /[\u3001-\u3003\u3008-\u3011\u3014-\u301f\uff01\uff08\uf
 const PAUSE = /[，、,：:﹐﹑﹕︐︑︓—–]/u;
 const OPENER = /[\p{Ps}\p{Pi}]/u;
 /** Characters that belong to the grapheme before them. */
-const EXTENDING = /[\p{M}\u200d\ufe00-\ufe0f]/u;
+const EXTENDING = /[\p{M}\ufe00-\ufe0f]|\u200d/u;
 
 /**
  * Runs of text that must not be cut: URLs, e-mail addresses, numbers with
@@ -184,7 +184,7 @@ function forEachSegment(
   safe: (text: string, at: number) => boolean,
   visit: (segment: string, index: number) => void,
 ): void {
-  for (let from = start; from < end; ) {
+  for (let from = start; from < end;) {
     const to = windowEnd(text, from, end, safe);
     for (const { segment, index } of segmenter.segment(text.slice(from, to))) visit(segment, from + index);
     from = to;
@@ -291,7 +291,7 @@ class Splitter {
    */
   split(start: number, end: number, level: number): number[] {
     if (this.fits(start, end)) return [end];
-    let bounds: number[] = [];
+    let bounds: number[];
     for (;;) {
       bounds = level === GRAPHEME ? this.graphemeCuts(start, end) : this.cutsBetween(start, end, level);
       if (bounds.length > 0 || level === GRAPHEME) break;
@@ -310,10 +310,7 @@ class Splitter {
           open = filled;
         }
       } else {
-        if (filled > open) {
-          ends.push(filled);
-          open = filled;
-        }
+        if (filled > open) ends.push(filled);
         // Only a single grapheme cluster can be too long at the grapheme level: kept whole.
         const sub = level > GRAPHEME ? this.split(segStart, segEnd, level - 1) : [segEnd];
         for (let i = 0; i < sub.length - 1; i++) ends.push(sub[i]);

@@ -169,7 +169,13 @@ function audioCacheFrom(settings: ServiceSettings): AudioCache | undefined {
 }
 
 /** Synthesizer.speak, with what it holds. */
-async function speak(service: VoxcpmService, pipelineCache: AudioCache | undefined, body: TtsRequestBody, settings: AudioSettings, options: SpeakOptions): Promise<SpokenAudio> {
+async function speak(
+  service: VoxcpmService,
+  pipelineCache: AudioCache | undefined,
+  body: TtsRequestBody,
+  settings: AudioSettings,
+  options: SpeakOptions,
+): Promise<SpokenAudio> {
   checkTextLimits(body, service.limits.maxTextChars);
   const run = new MessageRun(service, body, options);
   try {
@@ -464,7 +470,7 @@ async function assemble(shape: AudioShape, parts: Buffer[], bytes: number, signa
   let at = 44;
   let sinceYield = 0;
   for (const part of parts) {
-    for (let from = 0; from < part.length; ) {
+    for (let from = 0; from < part.length;) {
       const n = Math.min(part.length - from, COPY_SLICE_BYTES - sinceYield);
       part.copy(out, at, from, from + n);
       at += n;
