@@ -20,6 +20,7 @@ import { encodeWav } from '../simulator/simulator';
 const ROOT = path.resolve(__dirname, '..', '..');
 helper.init(require.resolve('node-red'));
 // The node set as Node-RED loads it (package.json node-red.nodes).
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the built node set, at a path known only at run time
 const NODES = [require(path.join(ROOT, 'dist', 'nodes', 'voxcpm.js')) as NodeInitializer];
 
 const median = (xs: number[]) => quantile(xs, 0.5);
@@ -304,8 +305,10 @@ async function main(): Promise<void> {
   await new Promise<void>((r) => helper.stopServer(() => r()));
   await srv.close();
 
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the installed Node-RED's version, read at run time
+  const nodeRedVersion = require('node-red/package.json').version as string;
   const table = [
-    `Measured by \`npm run bench\` (a full GC before each timed call) on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, Node-RED ${require('node-red/package.json').version as string}, ${os.cpus().length} cores:`,
+    `Measured by \`npm run bench\` (a full GC before each timed call) on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, Node-RED ${nodeRedVersion}, ${os.cpus().length} cores:`,
     '',
     '| figure | value | target | met |',
     '|---|---|---|---|',

@@ -168,7 +168,7 @@ export async function launchNodeRed(options: LaunchOptions): Promise<NodeRedProc
   logging: { console: { level: 'info', metrics: false, audit: false } },
   editorTheme: { tours: false },
   // No first-run consent prompt (Node-RED 4.1+) over the demo flow: telemetry stays off.
-  telemetry: { enabled: false, updateNotification: false },${options.exposeGc ? "\n  functionGlobalContext: { gc: global.gc, memoryUsage: () => process.memoryUsage() }," : ''}
+  telemetry: { enabled: false, updateNotification: false },${options.exposeGc ? '\n  functionGlobalContext: { gc: global.gc, memoryUsage: () => process.memoryUsage() },' : ''}
 };
 `,
   );

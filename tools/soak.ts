@@ -215,7 +215,8 @@ async function main(): Promise<void> {
     // RSS: the allocator keeps some of what 30 MB answers used; it may not climb past noise (50 MB).
     const hugeRefused = s.codes.VOXCPM_INPUT_INVALID ?? 0;
     const ok =
-      s.duplicates === 0 && lost === 0 && s.badAudio === 0 && s.sent === TOTAL && heapGrowth < 5 && rssGrowth < 50 && hugeRefused >= Math.floor(TOTAL / HUGE_EVERY);
+      s.duplicates === 0 && lost === 0 && s.badAudio === 0 && s.sent === TOTAL &&
+      heapGrowth < 5 && rssGrowth < 50 && hugeRefused >= Math.floor(TOTAL / HUGE_EVERY);
     console.log(
       `soak: ${ok ? 'PASS' : 'FAIL'} (duplicates ${s.duplicates}, lost ${lost}, huge texts refused ${hugeRefused}, growth after warm-up: heap ${heapGrowth.toFixed(1)} MB (limit 5), RSS ${rssGrowth.toFixed(1)} MB (limit 50))`,
     );

@@ -108,7 +108,9 @@ describe('lib/audio', () => {
 
     it('reads WAVE_FORMAT_EXTENSIBLE and extra chunks (LIST, fact) before the data', () => {
       const fact = chunk('fact', Buffer.from([0xe0, 0x01, 0, 0]));
-      const first = makeWav({ extensibleSubFormat: WAVE_FORMAT_IEEE_FLOAT, bitDepth: 32, sampleRate: 48000, frames: 480, before: [oddListChunk(), fact], seed: 3 });
+      const first = makeWav({
+        extensibleSubFormat: WAVE_FORMAT_IEEE_FLOAT, bitDepth: 32, sampleRate: 48000, frames: 480, before: [oddListChunk(), fact], seed: 3,
+      });
       const second = tone(240, 48000, 440, 0.5);
       const out = joinWavs([first, scratch(1, 48000, '32f', second)], 5);
       assertPlainWav(out, { format: 'float', bitDepth: 32, sampleRate: 48000, channels: 1, frames: 480 + 240 + 240 });
@@ -117,7 +119,9 @@ describe('lib/audio', () => {
       assert.deepEqual(samplesOf(out)[0].slice(720), second);
 
       // PCM16 extensible stereo with a LIST chunk after a plain PCM16 stereo part: copied as it is.
-      const ext16 = makeWav({ extensibleSubFormat: WAVE_FORMAT_PCM, channels: 2, bitDepth: 16, sampleRate: 16000, frames: 100, before: [oddListChunk()], seed: 9 });
+      const ext16 = makeWav({
+        extensibleSubFormat: WAVE_FORMAT_PCM, channels: 2, bitDepth: 16, sampleRate: 16000, frames: 100, before: [oddListChunk()], seed: 9,
+      });
       const plain16 = scratch(2, 16000, '16', [tone(50, 16000, 100, 0.5, 32767), tone(50, 16000, 200, 0.5, 32767)]);
       const joined = joinWavs([plain16, ext16], 0);
       assertPlainWav(joined, { format: 'pcm', bitDepth: 16, sampleRate: 16000, channels: 2, frames: 150 });

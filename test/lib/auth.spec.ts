@@ -94,7 +94,7 @@ describe('lib/auth authHeaders: credentials to request headers', function () {
       assert.deepEqual(authHeaders('header', '  X-Api-Key \t', ALL), { 'X-Api-Key': VALUE });
     });
 
-    it("accepts every RFC 9110 token character in the name", () => {
+    it('accepts every RFC 9110 token character in the name', () => {
       const name = "x!#$%&'*+-.^_`|~09AZaz";
       assert.deepEqual(authHeaders('header', name, ALL), { [name]: VALUE });
       sendable({ [name]: VALUE });

@@ -89,15 +89,6 @@ function assertCutsBetweenWords(text: string, pieces: Piece[], longTokens: strin
   }
 }
 
-function offsets(pieces: string[]): Piece[] {
-  let at = 0;
-  return pieces.map((text) => {
-    const p = { text, start: at, end: at + text.length };
-    at = p.end;
-    return p;
-  });
-}
-
 function chineseSentence(rnd: () => number, min: number, max: number): string {
   const n = min + Math.floor(rnd() * (max - min + 1));
   let s = '';

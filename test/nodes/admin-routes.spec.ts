@@ -29,7 +29,6 @@ function binary(res: SuperagentResponse, cb: (err: Error | null, body: Buffer) =
   stream.on('end', () => cb(null, Buffer.concat(chunks)));
 }
 
-
 const SECRET = 'stored-secret-token-1234';
 const NEW_SECRET = 'brand-new-token-5678';
 

@@ -91,7 +91,12 @@ describe('admin routes: security review', function () {
   });
 
   /** The standard flow (a voxcpm-server srv1 at the simulator) plus `extra` nodes and credentials. */
-  async function load(serverProps: Record<string, unknown> = {}, creds: Record<string, Record<string, string>> = {}, extra: FlowItem[] = [], modules: NodeInitializer[] = []) {
+  async function load(
+    serverProps: Record<string, unknown> = {},
+    creds: Record<string, Record<string, string>> = {},
+    extra: FlowItem[] = [],
+    modules: NodeInitializer[] = [],
+  ) {
     const flow = [...buildFlow({ type: 'voxcpm-tts', url, serverProps }), ...extra];
     await helper.load([...NODE_MODULES, ...modules], flow, creds);
     await serverKnown();

@@ -265,5 +265,4 @@ describe('voxcpm-server: credentials (the credential store; servers and proxies 
       assertNoSecret(everythingSaid(), leaks([EPROXY, proxyBasic, `alice:${EPROXY}`]), 'said');
     });
   });
-
 });

@@ -69,7 +69,11 @@ export interface Seen {
  * Runs `act` and collects every message reaching the helper nodes `outs` (sent on)
  * and `caughtIds` (through the Catch node), until `count` arrived and `settleMs` more.
  */
-export function gather(act: () => void, count: number, { outs = [IDS.out], caughtIds = [IDS.caught], settleMs = 100, timeoutMs = 15000 } = {}): Promise<Seen[]> {
+export function gather(
+  act: () => void,
+  count: number,
+  { outs = [IDS.out], caughtIds = [IDS.caught], settleMs = 100, timeoutMs = 15000 } = {},
+): Promise<Seen[]> {
   const seen: Seen[] = [];
   const emitters = [
     ...outs.map((id) => ({ node: helper.getNode(id) as unknown as NodeJS.EventEmitter, kind: 'sent' as const })),
@@ -111,7 +115,11 @@ export function twoNodeFlow(url: string, props: [Record<string, unknown>, Record
   ];
 }
 
-export async function loadTwo(url: string, props: [Record<string, unknown>, Record<string, unknown>], serverProps: Record<string, unknown> = {}): Promise<void> {
+export async function loadTwo(
+  url: string,
+  props: [Record<string, unknown>, Record<string, unknown>],
+  serverProps: Record<string, unknown> = {},
+): Promise<void> {
   await helper.load(NODE_MODULES, twoNodeFlow(url, props, serverProps));
   await serverKnown();
 }

@@ -46,7 +46,7 @@ function openssl(cwd: string, args: string[]): void {
     execFileSync(OPENSSL, args, { cwd, stdio: 'pipe' });
   } catch (err) {
     const e = err as { stderr?: Buffer; message: string };
-    throw new Error(`openssl ${args.slice(0, 2).join(' ')} failed: ${e.stderr?.toString().trim() || e.message}`);
+    throw new Error(`openssl ${args.slice(0, 2).join(' ')} failed: ${e.stderr?.toString().trim() || e.message}`, { cause: err });
   }
 }
 
