@@ -7,7 +7,7 @@
  * so the tests import this module in Node and call its pure parts.
  */
 import type { EditorNodeDef, EditorNodeInstance, EditorNodeProperties, EditorNodePropertyDef, EditorRED } from 'node-red';
-import { numberOk, OUTPUT_FORMATS, PRESETS, PROMPT_TYPES, SAMPLE_RATES, SYNTHESIS_DEFAULTS, type NumberRule } from '../nodes/lib/defaults';
+import { AUDIO_FORMATS, numberOk, OUTPUT_FORMATS, PRESETS, PROMPT_TYPES, SAMPLE_RATES, SYNTHESIS_DEFAULTS, type NumberRule } from '../nodes/lib/defaults';
 
 declare global {
   /** The editor's global, there while the bundle runs in the browser. */
@@ -93,6 +93,14 @@ export function sampleRateChoices(t: Translator, saved: unknown): { options: Arr
   const label = (r: number | string) => (Number(r) === 0 ? t._('common.option.rateAsServer') : t._('common.option.rate', { rate: r }));
   const options = SAMPLE_RATES.map((r) => ({ value: String(r), label: label(r) }));
   if (!SAMPLE_RATES.includes(Number(selected))) options.push({ value: selected, label: t._('common.option.rate', { rate: selected }) });
+  return { options, selected };
+}
+
+/** The audio-format menu: the choices of defaults.ts, plus an unknown value an imported flow carries (shown as it is, and invalid); and the choice. */
+export function audioFormatChoices(t: Translator, saved: unknown): { options: Array<{ value: string; label: string }>; selected: string } {
+  const selected = saved === undefined || saved === null || saved === '' ? SYNTHESIS_DEFAULTS.audioFormat : String(saved);
+  const options: Array<{ value: string; label: string }> = AUDIO_FORMATS.map((f) => ({ value: f, label: t._(`common.option.audio.${f}`) }));
+  if (!(AUDIO_FORMATS as readonly string[]).includes(selected)) options.push({ value: selected, label: selected });
   return { options, selected };
 }
 
@@ -220,6 +228,7 @@ export interface SynthesisProps extends EditorNodeProperties {
   pause: number | string;
   streaming: boolean;
   outputFormat: string;
+  audioFormat: string;
   sampleRate: number | string;
   leadIn: number | string;
 }
@@ -261,6 +270,12 @@ export function synthesisDefaults<P extends SynthesisProps>(): EditorNodeDef<Syn
       value: D.outputFormat,
       validate: validator<P>(function (v) {
         return v === undefined || v === '' || (OUTPUT_FORMATS as readonly unknown[]).includes(v) ? true : this._('common.errors.outputFormatInvalid');
+      }),
+    },
+    audioFormat: {
+      value: D.audioFormat,
+      validate: validator<P>(function (v) {
+        return v === undefined || v === '' || (AUDIO_FORMATS as readonly unknown[]).includes(v) ? true : this._('common.errors.audioFormatInvalid');
       }),
     },
     sampleRate: { value: D.sampleRate, validate: whole('sampleRateInvalid', 0) },
@@ -329,7 +344,7 @@ export function previewBody(type: string, serverId: string, server: ServerView, 
  * `extra` gives Preview the node's own settings. Returns the presets menu.
  */
 export function prepareSynthesisDialog(node: EditorNodeInstance<SynthesisProps>, type: 'voxcpm-tts' | 'voxcpm-clone', preview: BlobPlayer, extra: () => PreviewExtra): JQuery {
-  fillMissing(node, 'node-input-', D, ['text', 'output', 'promptType', 'maxChunk', 'pause', 'outputFormat', 'sampleRate', 'leadIn'], ['streaming']);
+  fillMissing(node, 'node-input-', D, ['text', 'output', 'promptType', 'maxChunk', 'pause', 'outputFormat', 'audioFormat', 'sampleRate', 'leadIn'], ['streaming']);
 
   createTabs(node, `${type}-tabs`, [
     { id: `${type}-tab-voice`, label: 'common.tabs.voice' },
@@ -356,6 +371,12 @@ export function prepareSynthesisDialog(node: EditorNodeInstance<SynthesisProps>,
     }
     presets.val('');
   });
+
+  // Audio format: the choices of defaults.ts, plus an unknown one an imported flow carries.
+  const format = $('#node-input-audioFormat');
+  const formats = audioFormatChoices(node, node.audioFormat);
+  for (const o of formats.options) $('<option>').val(o.value).text(o.label).appendTo(format);
+  format.val(formats.selected);
 
   // Sample rate: the list, plus whatever other rate an imported flow carries.
   const rate = $('#node-input-sampleRate');

@@ -1,13 +1,13 @@
 // Runs the VoxCPM2 simulator on its own, for demos and manual testing:
 //   node dist/simulator/cli.js (npm run simulator --) [--port 5022] [--host 127.0.0.1] [--voice speech|tone]
-//        [--format float32|pcm16|stereo|extensible|list-chunk] [--sample-rate 48000]
+//        [--format pcm16|float32|stereo|extensible|list-chunk] [--sample-rate 48000]   (default pcm16)
 //        [--fault NAME | --fault '{"kind":"slow","ms":3000,"times":2}']
 // Faults can also be switched while it runs: POST /_sim/fault, GET /_sim/requests, POST /_sim/reset.
 
-import { FAULT_KINDS, VoxCpmSimulator, WAV_SHAPES, faultFromString, type SimVoice, type WavShape } from './simulator';
+import { DEFAULT_WAV_SHAPE, FAULT_KINDS, VoxCpmSimulator, WAV_SHAPES, faultFromString, type SimVoice, type WavShape } from './simulator';
 
 const USAGE = `usage: simulator/cli [--port 5022] [--host 127.0.0.1] [--voice speech|tone]
-  [--format ${WAV_SHAPES.join('|')}] [--sample-rate 48000]
+  [--format ${WAV_SHAPES.join('|')}] (default ${DEFAULT_WAV_SHAPE}) [--sample-rate 48000]
   [--fault NAME|JSON]   NAME: ${FAULT_KINDS.join(', ')}`;
 
 function parseArgs(argv: string[]): Map<string, string> {
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   const host = args.get('host') ?? '127.0.0.1';
   const voice = args.get('voice') ?? 'speech';
   if (voice !== 'speech' && voice !== 'tone') throw new Error('--voice must be speech or tone');
-  const format = args.get('format') ?? 'float32';
+  const format = args.get('format') ?? DEFAULT_WAV_SHAPE;
   if (!(WAV_SHAPES as readonly string[]).includes(format)) throw new Error(`--format must be one of ${WAV_SHAPES.join(', ')}`);
 
   const sim = new VoxCpmSimulator({

@@ -14,7 +14,9 @@
 //
 // Audio (`voice`): 'speech' speaks the text with eSpeak NG (falls back to the tone if that fails),
 // 'tone' is a 220 Hz sine lasting `durationFor(text)` seconds (default 0.08 s/char, 0.3..60 s).
-// It is shaped to `sampleRate` (default 48000) and `format` (WavShape, default 'float32').
+// It is shaped to `sampleRate` (default 48000) and `format` (WavShape, default 'pcm16': VoxCPM2's
+// Python API returns float32, and python-soundfile, which such servers write WAV with, writes
+// 16-bit PCM unless told otherwise; 'float32' is the switch for servers that keep the floats).
 // Non-PCM shapes carry a cbSize field and a `fact` chunk, as the RIFF spec (and scipy) write them.
 //
 // Faults (`setFault`, or `POST /_sim/fault` with the JSON or `null`), all `{ kind, ..., times? }`.
@@ -44,6 +46,8 @@ import { resample, speak, tone, toneDuration, type Pcm } from './speech';
 
 export type WavShape = 'float32' | 'pcm16' | 'stereo' | 'extensible' | 'list-chunk';
 export const WAV_SHAPES: readonly WavShape[] = ['float32', 'pcm16', 'stereo', 'extensible', 'list-chunk'];
+/** What a server that writes its WAV with python-soundfile's defaults sends. */
+export const DEFAULT_WAV_SHAPE: WavShape = 'pcm16';
 
 export type SimVoice = 'speech' | 'tone';
 
@@ -81,6 +85,7 @@ export const FAULT_KINDS: readonly SimFaultKind[] = [
 
 export interface SimulatorOptions {
   voice?: SimVoice;
+  /** The WAV the answers carry: pcm16 by default (see DEFAULT_WAV_SHAPE), float32 for servers that keep the floats. */
   format?: WavShape;
   sampleRate?: number;
   /** Tone length in seconds for a text (tone voice, and the speech fallback). */
@@ -248,7 +253,7 @@ export class VoxCpmSimulator {
 
   constructor(options: SimulatorOptions = {}) {
     this.voice = options.voice ?? 'speech';
-    this.format = options.format ?? 'float32';
+    this.format = options.format ?? DEFAULT_WAV_SHAPE;
     this.sampleRate = options.sampleRate ?? 48000;
     this.durationFor = options.durationFor ?? toneDuration;
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;

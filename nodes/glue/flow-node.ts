@@ -1,5 +1,6 @@
 import type { Node, NodeAPI, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { encodeOutput, OutputFormat } from '../lib/audio';
+import { AUDIO_FORMATS, isAudioFormat, SYNTHESIS_DEFAULTS, type AudioFormat } from '../lib/defaults';
 import { internalError, isVoxcpmError, typePhrase, VoxcpmError } from '../lib/errors';
 import type { BuiltRequest, InputMessage } from '../lib/request';
 import { AUDIO_DEFAULTS, AudioSettings, SpokenAudio } from '../lib/synthesis';
@@ -27,6 +28,7 @@ interface ControlMessage extends NodeMessageInFlow {
   timeout?: unknown;
   cache?: unknown;
   outputFormat?: unknown;
+  audioFormat?: unknown;
   prompt?: unknown;
   audio?: unknown;
   referenceText?: unknown;
@@ -38,6 +40,8 @@ interface NodeSettings extends AudioSettings {
   outputProperty: string;
   streaming: boolean;
   outputFormat: OutputFormat;
+  /** As set (checked per message, so that a bad value in an imported flow is reported, not ignored). */
+  nodeAudioFormat: unknown;
 }
 
 function readSettings(def: FlowNodeDef): NodeSettings {
@@ -51,7 +55,21 @@ function readSettings(def: FlowNodeDef): NodeSettings {
     leadIn: num(def.leadIn, AUDIO_DEFAULTS.leadIn),
     streaming: def.streaming === true || def.streaming === 'true',
     outputFormat: OUTPUT_FORMATS.includes(def.outputFormat as OutputFormat) ? (def.outputFormat as OutputFormat) : 'wav',
+    nodeAudioFormat: def.audioFormat === undefined || def.audioFormat === '' ? SYNTHESIS_DEFAULTS.audioFormat : def.audioFormat,
   };
+}
+
+/** The sample format of one message: msg.audioFormat beats the node's; VOXCPM_INPUT_INVALID for an unknown one. */
+function audioFormatOf(msg: ControlMessage, settings: NodeSettings): AudioFormat {
+  const fromMsg = msg.audioFormat !== undefined && msg.audioFormat !== null;
+  const value = fromMsg ? msg.audioFormat : settings.nodeAudioFormat;
+  if (isAudioFormat(value)) return value;
+  const shown = typeof value === 'string' ? `"${value}"` : typeof value === 'number' ? String(value) : typePhrase(value);
+  throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'node.badAudioFormat', {
+    name: fromMsg ? 'msg.audioFormat' : 'audioFormat',
+    value: shown,
+    formats: AUDIO_FORMATS.join(', '),
+  });
 }
 
 /**
@@ -184,6 +202,7 @@ export function runFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, build: R
     if (!OUTPUT_FORMATS.includes(format)) {
       throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'node.badOutputFormat', { formats: OUTPUT_FORMATS.join(', ') });
     }
+    const audioSettings: AudioSettings = { ...settings, audioFormat: audioFormatOf(msg, settings) };
     const input: InputMessage = {
       payload: RED.util.getMessageProperty(msg, settings.textProperty),
       prompt: msg.prompt,
@@ -211,7 +230,7 @@ export function runFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, build: R
     if (settings.streaming) {
       // Each piece leaves as soon as it is ready, with msg.parts as the split node sets them.
       const id = RED.util.generateId();
-      await server.speakPieces(request.body, settings, options, (piece) => {
+      await server.speakPieces(request.body, audioSettings, options, (piece) => {
         const out = RED.util.cloneMessage(msg);
         deliver(out, piece, format);
         Object.assign(out, { parts: { id, index: piece.index, count: piece.count, type: 'array', len: 1 } });
@@ -219,7 +238,7 @@ export function runFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, build: R
         send(out);
       });
     } else {
-      const audio = await server.speak(request.body, settings, options);
+      const audio = await server.speak(request.body, audioSettings, options);
       deliver(msg, audio, format);
       seconds = audio.info.duration;
       send(msg);

@@ -97,6 +97,8 @@ export interface FlowNodeDef extends NodeDef {
   leadIn?: string | number;
   streaming?: boolean | string;
   outputFormat?: string;
+  /** wav (the server's samples) or wav16 (16-bit PCM); msg.audioFormat overrides it. */
+  audioFormat?: string;
 }
 
 export interface CloneNodeDef extends FlowNodeDef {

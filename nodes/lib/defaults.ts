@@ -53,6 +53,8 @@ export const SYNTHESIS_DEFAULTS = {
   pause: 150,
   streaming: false,
   outputFormat: 'wav',
+  /** The samples: 'wav' as the server sent them, 'wav16' as 16-bit PCM (see AUDIO_FORMATS). */
+  audioFormat: 'wav',
   /** Resample to this rate; 0 keeps the server's. */
   sampleRate: 0,
   /** Milliseconds of silence before the speech. */
@@ -98,6 +100,19 @@ export const PROMPT_TYPES = ['str', 'msg', 'flow', 'global'] as const;
 
 /** What the audio is sent as. */
 export const OUTPUT_FORMATS = ['wav', 'base64', 'dataurl'] as const;
+
+/**
+ * What the audio is made of: `wav` keeps the server's samples (VoxCPM2 servers send 32-bit
+ * float or 16-bit PCM), `wav16` makes 16-bit PCM WAV at the same rate (what phones, intercoms
+ * and most players take). Label: `common.option.audio.<value>`.
+ */
+export const AUDIO_FORMATS = ['wav', 'wav16'] as const;
+export type AudioFormat = (typeof AUDIO_FORMATS)[number];
+
+/** Whether a value is one of AUDIO_FORMATS. */
+export function isAudioFormat(value: unknown): value is AudioFormat {
+  return (AUDIO_FORMATS as readonly unknown[]).includes(value);
+}
 
 /** How the server is logged in to. */
 export const AUTH_TYPES = ['none', 'bearer', 'basic', 'header'] as const;

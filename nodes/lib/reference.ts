@@ -34,7 +34,41 @@ export interface Reference {
 }
 
 /**
- * Normalises reference audio given as a Buffer, base64 text or a data URL.
+ * Node-RED's JSON form of a Buffer, `{"type":"Buffer","data":[…]}`: what Buffer's toJSON makes,
+ * and so what a file-backed context store gives back after a restart.
+ */
+interface JsonBuffer {
+  type: 'Buffer';
+  data: unknown[];
+}
+
+function isJsonBuffer(value: unknown): value is JsonBuffer {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Buffer.isBuffer(value)) return false;
+  const v = value as { type?: unknown; data?: unknown };
+  return v.type === 'Buffer' && Array.isArray(v.data);
+}
+
+/**
+ * The bytes of a JSON Buffer. Its length is checked against MAX_REFERENCE_BYTES before anything
+ * is allocated, and each entry must be a byte: Buffer.from would turn 256 or "x" into 0 silently.
+ */
+function fromJsonBuffer(value: JsonBuffer, source: ErrorParam): Buffer {
+  const { data } = value;
+  if (data.length > MAX_REFERENCE_BYTES) throw tooLarge(source, data.length);
+  const bytes = Buffer.allocUnsafe(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const b = data[i];
+    if (typeof b !== 'number' || !Number.isInteger(b) || b < 0 || b > 255) {
+      throw new VoxcpmError('VOXCPM_AUDIO_INVALID', 'reference.jsonBufferInvalid', { source });
+    }
+    bytes[i] = b;
+  }
+  return bytes;
+}
+
+/**
+ * Normalises reference audio given as a Buffer (or its JSON form, as context storage keeps it),
+ * base64 text or a data URL.
  * `source` names where it came from (`msg.audio`) for the error messages.
  *
  * Base64 text may be line-wrapped, unpadded or URL-safe (`-_`): it is sent as standard padded
@@ -42,10 +76,11 @@ export interface Reference {
  * `reference-not-wav` warning.
  *
  * Throws VoxcpmError VOXCPM_AUDIO_INVALID: not a Buffer or text, text that is not base64 (or is a
- * file path or a sentence), fewer than 44 bytes, or more than MAX_REFERENCE_BYTES (checked before
- * any encoding or decoding).
+ * file path or a sentence), a JSON Buffer whose data are not bytes, fewer than 44 bytes, or more
+ * than MAX_REFERENCE_BYTES (checked before any encoding or decoding).
  */
-export function referenceFromValue(value: unknown, source: ErrorParam): Reference {
+export function referenceFromValue(given: unknown, source: ErrorParam): Reference {
+  const value = isJsonBuffer(given) ? fromJsonBuffer(given, source) : given;
   let bytes: Buffer | undefined;
   let base64: string;
   if (Buffer.isBuffer(value)) {

@@ -19,11 +19,13 @@ export interface AudioSettings {
   sampleRate: number;
   /** Milliseconds of silence before the speech. */
   leadIn: number;
+  /** 'wav16': 16-bit PCM samples; 'wav' (or absent): the server's own sample format. */
+  audioFormat?: AudioFormat;
 }
 
-import { SYNTHESIS_DEFAULTS } from './defaults';
-const { maxChunk, pause, sampleRate, leadIn } = SYNTHESIS_DEFAULTS;
-export const AUDIO_DEFAULTS: AudioSettings = { maxChunk, pause, sampleRate, leadIn };
+import { SYNTHESIS_DEFAULTS, type AudioFormat } from './defaults';
+const { maxChunk, pause, sampleRate, leadIn, audioFormat } = SYNTHESIS_DEFAULTS;
+export const AUDIO_DEFAULTS: AudioSettings = { maxChunk, pause, sampleRate, leadIn, audioFormat };
 
 /**
  * The message's own timer ends work that is not a server request (audio
@@ -450,9 +452,15 @@ async function toShape(raw: Raw, target: AudioShape, run: MessageRun): Promise<B
   }
 }
 
-/** The layout of the output: the first piece's, at the asked rate. */
-function outputShape(info: WavInfo, settings: AudioSettings): AudioShape {
-  return { ...shapeOf(info), sampleRate: settings.sampleRate > 0 ? settings.sampleRate : info.sampleRate };
+/**
+ * The layout of the output: the first piece's, at the asked rate, and in 16-bit PCM for
+ * 'wav16' (toShape then converts float or other integer samples in the audio thread:
+ * rounded to the nearest step and clipped, no dither; see audio.ts).
+ */
+export function outputShape(info: WavInfo, settings: AudioSettings): AudioShape {
+  const sampleRate = settings.sampleRate > 0 ? settings.sampleRate : info.sampleRate;
+  if (settings.audioFormat === 'wav16') return { format: 'pcm', bitDepth: 16, sampleRate, channels: info.channels };
+  return { ...shapeOf(info), sampleRate };
 }
 
 function leadInFrames(shape: AudioShape, ms: number): number {
@@ -522,11 +530,12 @@ function cacheKey(service: VoxcpmService, body: TtsRequestBody, settings: AudioS
     audio: digest,
     reference_text: body.reference_text,
     // A whole text depends on how it was cut and joined; a finished piece on the output
-    // settings; a raw piece (as the server sent it) on nothing more.
+    // settings (rate, lead-in, sample format); a raw piece (as the server sent it) on nothing more.
     maxChunk: kind === 'whole' ? settings.maxChunk : 0,
     pause: kind === 'whole' ? settings.pause : 0,
     sampleRate: kind === 'raw' ? 0 : settings.sampleRate,
     leadIn: kind === 'raw' ? 0 : settings.leadIn,
+    audioFormat: kind === 'raw' ? 'wav' : (settings.audioFormat ?? 'wav'),
   });
 }
 

@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cloneDef, channelsText, referenceInfoText } from '../../editor/clone';
-import { failureText, previewOkText, sampleRateChoices } from '../../editor/common';
+import { audioFormatChoices, failureText, previewOkText, sampleRateChoices } from '../../editor/common';
 import { serverDef, testOkText, urlVerdict } from '../../editor/server';
 import { ttsDef } from '../../editor/tts';
 import { PRESETS } from '../../nodes/lib/defaults';
@@ -76,6 +76,7 @@ function editorRuntimeKeys(cat: Catalog): Set<string> {
   failureText(t, 'common.preview.failed', 'common.preview.noAnswer', { code: 'X' });
   failureText(t, 'voxcpm-server.test.failed', 'voxcpm-server.test.noAnswer');
   sampleRateChoices(t, 12345);
+  audioFormatChoices(t, undefined);
   previewOkText(t, '48000', '1.5');
   testOkText(t, { ok: true, sampleRate: 48000, latencyMs: 10 });
   for (const n of [1, 2, 6]) channelsText(t, n);

@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import * as os from 'node:os';
 import { isUltimate, referenceInfoText } from '../../editor/clone';
-import { propertyOk, sampleRateChoices, type Translator } from '../../editor/common';
+import { audioFormatChoices, propertyOk, sampleRateChoices, type Translator } from '../../editor/common';
 import { httpUrlOk, serverDef, urlVerdict } from '../../editor/server';
 import { ttsDef } from '../../editor/tts';
 import { cloneDef } from '../../editor/clone';
@@ -120,6 +120,7 @@ describe('editor: rules shared with the runtime', function () {
       pause: defaults.SYNTHESIS_DEFAULTS.pause,
       sampleRate: defaults.SYNTHESIS_DEFAULTS.sampleRate,
       leadIn: defaults.SYNTHESIS_DEFAULTS.leadIn,
+      audioFormat: defaults.SYNTHESIS_DEFAULTS.audioFormat,
     });
     const service = new VoxcpmService({ url: 'http://127.0.0.1:5022', cache: false });
     assert.equal(service.limits.maxTextChars, defaults.SERVER_DEFAULTS.maxText);
@@ -148,6 +149,7 @@ describe('editor: rules shared with the runtime', function () {
         ['sampleRate', ['0', '16000', '12345'], ['-8000', '1.5']],
         ['leadIn', ['0', '300'], ['-1', 'x']],
         ['outputFormat', ['wav', 'base64', 'dataurl', ''], ['mp3']],
+        ['audioFormat', ['wav', 'wav16', '', undefined], ['mp3', 'WAV16', 16]],
       ] as Array<[string, unknown[], unknown[]]>) {
         for (const v of good) assert.equal(validate(def, prop, v), true, `${prop} = ${JSON.stringify(v)}`);
         for (const v of bad) assert.equal(typeof validate(def, prop, v), 'string', `${prop} = ${JSON.stringify(v)} is refused with a message`);
@@ -177,6 +179,17 @@ describe('editor: rules shared with the runtime', function () {
     const odd = sampleRateChoices(keys, 11025);
     assert.deepEqual(odd.options.map((o) => o.value).slice(-1), ['11025']);
     assert.equal(odd.selected, '11025');
+  });
+
+  it('the audio-format menu: the choices from defaults.ts, plus an unknown value an imported flow carries', function () {
+    const plain = audioFormatChoices(keys, undefined);
+    assert.deepEqual(plain.options.map((o) => o.value), [...defaults.AUDIO_FORMATS]);
+    assert.deepEqual(plain.options.map((o) => o.label), defaults.AUDIO_FORMATS.map((f) => `common.option.audio.${f}`));
+    assert.equal(plain.selected, defaults.SYNTHESIS_DEFAULTS.audioFormat);
+    assert.equal(audioFormatChoices(keys, 'wav16').selected, 'wav16');
+    const odd = audioFormatChoices(keys, 'mp3');
+    assert.deepEqual(odd.options.map((o) => o.value), [...defaults.AUDIO_FORMATS, 'mp3']);
+    assert.equal(odd.selected, 'mp3');
   });
 
   it('ultimate cloning is on exactly when a transcript is filled', function () {

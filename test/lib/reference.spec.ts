@@ -37,6 +37,33 @@ describe('lib/reference', () => {
       assert.equal(r.warning, undefined);
     });
 
+    it("Node-RED's JSON form of a Buffer (context storage after a restart) is the same reference as the Buffer", () => {
+      const json = JSON.parse(JSON.stringify(wav10)) as unknown;
+      assert.deepEqual(Object.keys(json as object).sort(), ['data', 'type']);
+      const fromBuffer = referenceFromValue(wav10, 'msg.audio');
+      const fromJson = referenceFromValue(json, 'msg.audio');
+      assert.deepEqual(fromJson, fromBuffer);
+    });
+
+    it('a JSON Buffer is checked as a Buffer: its size before any conversion, its entries as bytes', () => {
+      // A proxy whose entries throw when read: the size check must come first.
+      const data = new Proxy(new Array<number>(MAX_REFERENCE_BYTES + 1), {
+        get(target, key) {
+          if (typeof key === 'string' && /^\d+$/.test(key)) throw new Error('an entry was read');
+          return Reflect.get(target, key) as unknown;
+        },
+      });
+      assert.throws(() => referenceFromValue({ type: 'Buffer', data }, 'msg.audio'), isCode('VOXCPM_AUDIO_INVALID', /more than the limit of 50 MB/));
+      const bytes = [...wav10.subarray(0, 100)];
+      for (const bad of [256, -1, 1.5, '7', null]) {
+        const value = { type: 'Buffer', data: [...bytes.slice(0, 50), bad, ...bytes.slice(51)] };
+        assert.throws(() => referenceFromValue(value, 'msg.payload.audio'), isCode('VOXCPM_AUDIO_INVALID', /msg\.payload\.audio is a Buffer stored as JSON/), String(bad));
+      }
+      assert.throws(() => referenceFromValue({ type: 'Buffer', data: [1, 2, 3] }, 'msg.audio'), isCode('VOXCPM_AUDIO_INVALID', /3 bytes/));
+      // Anything else shaped like it is still the wrong type.
+      assert.throws(() => referenceFromValue({ type: 'buffer', data: bytes }, 'msg.audio'), isCode('VOXCPM_AUDIO_INVALID', /an object/));
+    });
+
     it('plain base64 text is kept as it is', () => {
       const b64 = wav10.toString('base64');
       const r = referenceFromValue(b64, 'msg.audio');

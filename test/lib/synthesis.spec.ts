@@ -8,7 +8,7 @@ import { AudioCache } from '../../nodes/lib/cache';
 import type { TtsRequestBody } from '../../nodes/lib/client';
 import { abortError, VoxcpmError } from '../../nodes/lib/errors';
 import type { RequestOptions, ServiceLimits, SharedResult, VoxcpmService } from '../../nodes/lib/service';
-import { AudioSettings, Piece, Synthesizer, type SpeakOptions } from '../../nodes/lib/synthesis';
+import { AudioSettings, outputShape, Piece, Synthesizer, type SpeakOptions } from '../../nodes/lib/synthesis';
 import { parseWav } from '../../nodes/lib/wav';
 import { encodeWav } from '../../simulator/simulator';
 import { tone } from '../../simulator/speech';
@@ -105,6 +105,31 @@ describe('lib/synthesis', function () {
       assert.ok(Math.abs(out.info.duration - seconds) < 0.001, `${out.info.duration} vs ${seconds}`);
     });
 
+    it('audioFormat wav16: float pieces become 16-bit PCM (rounded, in the audio thread), joined with 16-bit silence', async () => {
+      const service = new FakeService();
+      const floats = await speak(as(service), body(TEXT), settings(), { owner: 'n' });
+      const out = await speak(as(service), body(TEXT), settings({ audioFormat: 'wav16' }), { owner: 'n' });
+      assert.deepEqual([out.info.format, out.info.bitDepth, out.info.sampleRate, out.info.channels], ['pcm', 16, RATE, 1]);
+      assert.equal(out.info.frames, floats.info.frames);
+      for (let i = 0; i < out.info.frames; i++) {
+        const f = floats.wav.readFloatLE(floats.info.dataOffset + 4 * i);
+        const n = out.wav.readInt16LE(out.info.dataOffset + 2 * i);
+        assert.ok(Math.abs(n - Math.round(f * 32767)) <= 1, `frame ${i}: ${n} vs ${f}`);
+      }
+      const pieces: Piece[] = [];
+      await speakPieces(as(service), body(TEXT), settings({ audioFormat: 'wav16', leadIn: 50 }), { owner: 'n' }, (p) => pieces.push(p));
+      assert.deepEqual(pieces.map((p) => p.info.bitDepth), [16, 16, 16, 16]);
+    });
+
+    it('outputShape: the first piece\'s layout at the asked rate, 16-bit PCM for wav16', () => {
+      const info = parseWav(encodeWav(tone(0.01, RATE), RATE, 'stereo'));
+      assert.deepEqual(outputShape(info, settings()), { format: 'pcm', bitDepth: 16, sampleRate: RATE, channels: 2 });
+      const float = parseWav(encodeWav(tone(0.01, RATE), RATE, 'float32'));
+      assert.deepEqual(outputShape(float, settings({ sampleRate: 8000 })), { format: 'float', bitDepth: 32, sampleRate: 8000, channels: 1 });
+      assert.deepEqual(outputShape(float, settings({ audioFormat: 'wav16' })), { format: 'pcm', bitDepth: 16, sampleRate: RATE, channels: 1 });
+      assert.deepEqual(outputShape(float, settings({ audioFormat: 'wav16', sampleRate: 16000 })), { format: 'pcm', bitDepth: 16, sampleRate: 16000, channels: 1 });
+    });
+
     it('one failing piece rejects with its error and aborts the others', async () => {
       const failure = new VoxcpmError('VOXCPM_SERVER_ERROR', 'client.serverError', { said: 'inference failed' });
       const service = new FakeService((t) => (t === PIECES[1] ? { delay: 10, fail: failure } : { delay: 200 }));
@@ -143,6 +168,8 @@ describe('lib/synthesis', function () {
         [body('Same words.'), settings({ leadIn: 100 })],
         [body('Same words.'), settings({ maxChunk: 10 })],
         [body('Same words.'), settings({ pause: 300 })],
+        [body('Same words.'), settings({ audioFormat: 'wav16' })],
+        [body('Same words.'), settings({ audioFormat: 'wav16', sampleRate: 16000 })],
       ];
       for (const [b, s] of variants) {
         assert.equal((await speak(as(service), b, s, { owner: 'n' })).cached, false);

@@ -55,6 +55,25 @@ describe('voxcpm-clone through a real Node-RED runtime', function () {
     assert.equal(lastBody(sim).audio, reference.toString('base64'));
   });
 
+  it('a Buffer from context storage ({"type":"Buffer","data":[…]} after a restart) is sent as the Buffer would be', async () => {
+    const node = await loadFlow({ type: 'voxcpm-clone', url });
+    // What a file-backed context store gives back: the Buffer's JSON form.
+    node.context().flow.set('voice', JSON.parse(JSON.stringify(reference)));
+    const stored = node.context().flow.get('voice') as { type: string; data: number[] };
+    assert.equal(Buffer.isBuffer(stored), false);
+    assert.equal(stored.type, 'Buffer');
+    await expectSent({ payload: 'from a Buffer', audio: reference });
+    const asBuffer = lastBody(sim).audio;
+    await expectSent({ payload: 'from msg.audio', audio: stored });
+    assert.equal(lastBody(sim).audio, asBuffer);
+    await expectSent({ payload: { text: 'from payload.audio', audio: stored } });
+    assert.equal(lastBody(sim).audio, asBuffer);
+    assert.equal(warnings(node).length, 0);
+    const err = await expectCaught({ payload: 'broken', audio: { type: 'Buffer', data: [...stored.data.slice(0, 60), 999] } });
+    assert.equal(codeOf(err), 'VOXCPM_AUDIO_INVALID');
+    assert.match(err.error.message, /msg\.audio is a Buffer stored as JSON/);
+  });
+
   it('mode 4: with a transcript sends the prompt as "" and warns once per node', async () => {
     const node = await loadFlow({ type: 'voxcpm-clone', url, props: { prompt: 'cheerful', referenceText: TRANSCRIPT } });
     await expectSent({ payload: '接下来我们继续介绍系统的核心功能。', audio: reference });

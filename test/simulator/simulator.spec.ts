@@ -2,7 +2,7 @@
 // The WAV checks read the bytes here rather than reuse the simulator's own code.
 
 import { strict as assert } from 'node:assert';
-import { VoxCpmSimulator, type SimFault, type WavShape } from '../../simulator/simulator';
+import { DEFAULT_WAV_SHAPE, VoxCpmSimulator, type SimFault, type WavShape } from '../../simulator/simulator';
 import { espeakVoiceFor, speak } from '../../simulator/speech';
 
 interface WavInfo {
@@ -108,7 +108,7 @@ describe('VoxCPM2 simulator', function () {
   after(() => sim.stop());
   afterEach(() => {
     sim.reset();
-    sim.setFormat('float32');
+    sim.setFormat(DEFAULT_WAV_SHAPE);
     sim.setSampleRate(48000);
   });
 
@@ -120,6 +120,14 @@ describe('VoxCPM2 simulator', function () {
       extensible: { tag: 0xfffe, channels: 1, bits: 32, fmtSize: 40, chunks: ['fmt ', 'fact', 'data'] },
       'list-chunk': { tag: 1, channels: 1, bits: 16, fmtSize: 16, chunks: ['fmt ', 'LIST', 'data'] },
     };
+    it('answers 16-bit PCM by default (python-soundfile\'s default), float32 when asked', async () => {
+      assert.equal(DEFAULT_WAV_SHAPE, 'pcm16');
+      const plain = new VoxCpmSimulator({ voice: 'tone' });
+      const float = new VoxCpmSimulator({ voice: 'tone', format: 'float32' });
+      assert.deepEqual([readWav(await plain.synthesize('hi')).tag, readWav(await plain.synthesize('hi')).bits], [1, 16]);
+      assert.deepEqual([readWav(await float.synthesize('hi')).tag, readWav(await float.synthesize('hi')).bits], [3, 32]);
+    });
+
     for (const [shape, want] of Object.entries(expected) as [WavShape, (typeof expected)[WavShape]][]) {
       it(`answers a ${shape} WAV with matching header fields`, async () => {
         sim.setFormat(shape);
@@ -193,7 +201,7 @@ describe('VoxCPM2 simulator', function () {
       const spoken = await speak(text);
       assert.equal(spoken.sampleRate, 22050, 'eSpeak output, not the tone fallback');
 
-      const speech = new VoxCpmSimulator({ voice: 'speech' });
+      const speech = new VoxCpmSimulator({ voice: 'speech', format: 'float32' }); // its samples are read as floats below
       const url = await speech.start();
       try {
         const res = await fetch(url + '/voxcpm/api/tts', { method: 'POST', body: JSON.stringify(req(text)) });
