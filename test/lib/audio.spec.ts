@@ -29,6 +29,40 @@ function rms(values: number[]): number {
   return Math.sqrt(values.reduce((s, v) => s + v * v, 0) / values.length);
 }
 
+/** The power of the `hz` component of `x` (Goertzel over a Hann window), unnormalised: compare two of them only. */
+function goertzel(x: ArrayLike<number>, sampleRate: number, hz: number): number {
+  const k = 2 * Math.cos((2 * Math.PI * hz) / sampleRate);
+  let s1 = 0;
+  let s2 = 0;
+  for (let i = 0; i < x.length; i++) {
+    const w = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (x.length - 1));
+    const s0 = x[i] * w + k * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  return s1 * s1 + s2 * s2 - k * s1 * s2;
+}
+
+/** The frequency of a sine by its zero crossings (interpolated between samples). */
+function zeroCrossingHz(x: ArrayLike<number>, sampleRate: number): number {
+  let first = -1;
+  let last = -1;
+  let count = 0;
+  for (let i = 1; i < x.length; i++) {
+    if (x[i - 1] < 0 && x[i] >= 0) {
+      const at = i - 1 + -x[i - 1] / (x[i] - x[i - 1]);
+      if (first < 0) first = at;
+      else count++;
+      last = at;
+    }
+  }
+  return (count * sampleRate) / (last - first);
+}
+
+function db(ratio: number): number {
+  return 10 * Math.log10(ratio);
+}
+
 function zeros(n: number): number[] {
   return new Array<number>(n).fill(0);
 }
@@ -256,6 +290,72 @@ describe('lib/audio', () => {
       const wav = scratch(1, 48000, '32f', tone(9600, 48000, 15000, 0.5));
       const out = samplesOf(await resampleWav(wav, 16000))[0];
       assert.ok(rms(out.slice(200, -200)) < 0.02, `rms ${rms(out.slice(200, -200))}`);
+    });
+
+    it('gives ceil(frames × to / from) frames, also past the converter\'s 1,000,000-sample buffers', async () => {
+      for (const [from, frames, to] of [[48000, 4801, 16000], [48000, 4801, 44100], [16000, 7, 48000], [48000, 1_500_001, 16000], [16000, 700_001, 44100], [22050, 1, 8000]]) {
+        const wav = makeWav({ formatTag: WAVE_FORMAT_IEEE_FLOAT, bitDepth: 32, sampleRate: from, frames, seed: 5 });
+        const out = await resampleWav(wav, to);
+        assertPlainWav(out, { format: 'float', bitDepth: 32, sampleRate: to, channels: 1, frames: Math.ceil((frames * to) / from) });
+      }
+    });
+
+    it('keeps a 1 kHz sine at 1 kHz and at its level (within 0.5 dB), with no delay, to the last sample', async () => {
+      const input = tone(96000, 48000, 1000, 0.5);
+      for (const rate of [16000, 44100, 8000, 96000]) {
+        const out = samplesOf(await resampleWav(scratch(1, 48000, '32f', input), rate))[0];
+        const middle = out.slice(rate / 10, -rate / 10);
+        assert.ok(Math.abs(zeroCrossingHz(middle, rate) - 1000) < 0.01, `${zeroCrossingHz(middle, rate)} Hz at ${rate} Hz`);
+        const level = 20 * Math.log10(rms(middle) / (0.5 / Math.SQRT2));
+        assert.ok(Math.abs(level) < 0.5, `${level.toFixed(2)} dB at ${rate} Hz`);
+        // In phase with the input: sample n of the output is the sine at n / rate seconds (no filter delay).
+        const expected = tone(out.length, rate, 1000, 0.5);
+        let worst = 0;
+        for (let i = rate / 100; i < out.length - rate / 100; i++) worst = Math.max(worst, Math.abs(out[i] - expected[i]));
+        assert.ok(worst < 0.01, `off by up to ${worst} at ${rate} Hz`);
+        // The end is not cut short (the filter's tail is flushed): the last 5 ms are still the sine.
+        assert.ok(rms(out.slice(-rate / 200)) > 0.3, `rms of the end ${rms(out.slice(-rate / 200))}`);
+      }
+    });
+
+    it('does not fold what lies above 8 kHz back below it at 16 kHz (a 12 kHz tone: < -60 dB at 4 kHz)', async () => {
+      // 12 kHz at 48 kHz would alias to 16 - 12 = 4 kHz. Measured against a 1 kHz tone of the same level kept in the same signal.
+      const n = 48000;
+      const input = tone(n, 48000, 12000, 0.5).map((v, i) => v + 0.5 * Math.sin((2 * Math.PI * 1000 * i) / 48000));
+      const out = samplesOf(await resampleWav(scratch(1, 48000, '32f', input), 16000))[0];
+      const alias = db(goertzel(out, 16000, 4000) / goertzel(out, 16000, 1000));
+      assert.ok(alias < -60, `alias at ${alias.toFixed(1)} dB`);
+    });
+
+    it('a 20 Hz–24 kHz sweep to 16 kHz: kept below 7.2 kHz (±0.5 dB), < -60 dB left once it is past 8.6 kHz', async () => {
+      // An exponential sweep over 4 s: the time at which it passes f is log(f / 20) / log(24000 / 20) of the length.
+      const n = 48000 * 4;
+      const k = Math.log(24000 / 20) / 4;
+      const sweep = Array.from({ length: n }, (_, i) => 0.5 * Math.sin(((2 * Math.PI * 20) / k) * (Math.exp((k * i) / 48000) - 1)));
+      const out = samplesOf(await resampleWav(scratch(1, 48000, '32f', sweep), 16000))[0];
+      const at = (hz: number) => Math.log(hz / 20) / Math.log(24000 / 20);
+      const energy = (x: number[]) => x.reduce((a, v) => a + v * v, 0);
+      const inBand = energy(sweep.slice(0, Math.round(at(7200) * n)));
+      // × 3: a third of the samples for the same stretch of time.
+      const kept = db((3 * energy(out.slice(0, Math.round((at(7200) * n) / 3)))) / inBand);
+      assert.ok(Math.abs(kept) < 0.5, `the sweep up to 7.2 kHz at ${kept.toFixed(2)} dB`);
+      // From 8.6 kHz on, all the output holds is what folded back (aliases) or leaked through.
+      const left = db((3 * energy(out.slice(Math.round((at(8600) * n) / 3)))) / inBand);
+      assert.ok(left < -60, `the sweep above 8.6 kHz left ${left.toFixed(1)} dB`);
+    });
+
+    it('resamples each channel on its own (nothing of one channel in the next) and across the 256:1 limit', async () => {
+      const left = tone(48000, 48000, 1000, 0.5);
+      const stereo = scratch(2, 48000, '32f', [left, zeros(48000)]);
+      const [l, r] = samplesOf(await resampleWav(stereo, 16000));
+      assert.ok(rms(l) > 0.3);
+      assert.ok(r.every((v) => v === 0), 'the silent channel stays silent');
+      const low = scratch(1, 1000, '32f', tone(1000, 1000, 100, 0.5));
+      const high = await resampleWav(low, 384000);
+      assertPlainWav(high, { format: 'float', bitDepth: 32, sampleRate: 384000, channels: 1, frames: 384000 });
+      const middle = samplesOf(high)[0].slice(38400, -38400);
+      assert.ok(Math.abs(zeroCrossingHz(middle, 384000) - 100) < 0.01);
+      assert.ok(Math.abs(20 * Math.log10(rms(middle) / (0.5 / Math.SQRT2))) < 0.5);
     });
 
     it('reads an extensible WAV with a LIST chunk and writes a plain one', async () => {
