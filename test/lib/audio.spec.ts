@@ -293,7 +293,8 @@ describe('lib/audio', () => {
     });
 
     it('gives ceil(frames × to / from) frames, also past the converter\'s 1,000,000-sample buffers', async () => {
-      for (const [from, frames, to] of [[48000, 4801, 16000], [48000, 4801, 44100], [16000, 7, 48000], [48000, 1_500_001, 16000], [16000, 700_001, 44100], [22050, 1, 8000]]) {
+      const cases = [[48000, 4801, 16000], [48000, 4801, 44100], [16000, 7, 48000], [48000, 1_500_001, 16000], [16000, 700_001, 44100], [22050, 1, 8000]];
+      for (const [from, frames, to] of cases) {
         const wav = makeWav({ formatTag: WAVE_FORMAT_IEEE_FLOAT, bitDepth: 32, sampleRate: from, frames, seed: 5 });
         const out = await resampleWav(wav, to);
         assertPlainWav(out, { format: 'float', bitDepth: 32, sampleRate: to, channels: 1, frames: Math.ceil((frames * to) / from) });
