@@ -7,18 +7,16 @@
  * sizes). Every WAV made here is a plain one: RIFF, a 16-byte fmt chunk (tag 1
  * for PCM, 3 for float) and the data chunk.
  *
- * Resampling is wavefile's `toSampleRate`. Written by hand, and why:
- * - the samples' decoding and encoding: wavefile reads and writes every sample
- *   through a generic bit-level codec. On 60 s of 48 kHz float32 mono it takes
- *   ~2 s to decode and ~6 s to encode (Buffer's own reads and writes: ~0.2 s),
- *   blocking Node-RED all the while; and its float-to-integer conversion (`toBitDepth`)
- *   goes through `parseInt`, which reads 1e-11 × 32767 ("3.2767e-7") as 3;
- * - the headers: wavefile writes one only around samples it has encoded itself,
- *   and makes an extensible one for more than two channels;
- * - channel mixing, silence and concatenation, which wavefile does not do.
+ * Resampling is libsamplerate's (SRC_SINC_FASTEST, in WebAssembly, from
+ * @alexanderolsen/libsamplerate-js). Written by hand, and why:
+ * - the samples' decoding and encoding: Buffer's own reads and writes (~0.2 s
+ *   for 60 s of 48 kHz float32 mono), where a generic bit-level codec such as
+ *   wavefile's takes ~2 s to decode and ~6 s to encode;
+ * - the headers: a plain one for any number of channels;
+ * - channel mixing, silence and concatenation, which no resampler does.
  */
 
-import { WaveFile } from 'wavefile';
+import { create, ConverterType } from '@alexanderolsen/libsamplerate-js';
 import { describeType } from './errors';
 import { parseWav, WavFormatError, type SampleFormat, type WavInfo } from './wav';
 
@@ -34,22 +32,19 @@ export interface AudioShape {
 }
 
 /**
- * wavefile's cubic interpolation behind its low-pass filter (16th-order
- * Butterworth run forward and backward, at the lower rate's Nyquist frequency),
- * its default. 60 s of 48 kHz float mono take ~1.5 s to 16 kHz and ~2.5 s to
- * 44.1 kHz, four fifths of it inside wavefile (measured on a 2-CPU VM).
- * 'linear' saves little once the filter is on, and aliases without it (as
- * 'point' does); 'sinc' keeps a little more treble (−0.4 dB rather than −1.1 dB
- * at 15 kHz) for 1.2–1.3× the time, which speech does not need.
+ * libsamplerate's converter. 60 s of 48 kHz float mono take ~0.7 s to 16 kHz
+ * or 44.1 kHz with SRC_SINC_FASTEST (97 dB SNR, 80 % of the band kept; aliases
+ * more than 100 dB down, see tools/resampler-check.ts), ~1.4 s with
+ * SRC_SINC_MEDIUM_QUALITY and ~6–10 s with SRC_SINC_BEST_QUALITY (measured on
+ * a 2-CPU VM, one core). Speech does not need more than the fastest.
  */
-const RESAMPLER = { method: 'cubic', LPF: true, LPFType: 'IIR' } as const;
+const CONVERTER = ConverterType.SRC_SINC_FASTEST;
 
-/**
- * wavefile resamples samples it decodes from the bytes it holds; 32-bit integer
- * is the format it decodes fastest without losing precision. Scaled so that
- * floats up to ±2 (a loud float WAV, the filter's overshoot) are kept.
- */
-const CARRIER_SCALE = 2 ** 30;
+/** libsamplerate converts between rates at most 256 times apart: further apart takes two steps. */
+const MAX_RATIO = 256;
+
+/** Input frames given to libsamplerate at a time: its buffers hold 1,008,000 samples, in and out. */
+const CHUNK_OUT = 1_000_000;
 
 /** The RIFF size field is 32 bits: data plus the 36 bytes of header it counts. */
 const MAX_DATA_BYTES = 0xffffffff - 37;
@@ -72,7 +67,7 @@ interface Wav {
  * the part when one is not a readable WAV, RangeError when there is no part or
  * the result would exceed the 4 GB a WAV can hold.
  */
-export function joinWavs(parts: Buffer[], pauseMs: number): Buffer {
+export async function joinWavs(parts: Buffer[], pauseMs: number): Promise<Buffer> {
   if (!Array.isArray(parts) || parts.length === 0) throw new RangeError('joinWavs needs at least one WAV');
   const wavs = parts.map((part, i) => {
     try {
@@ -96,10 +91,10 @@ export function joinWavs(parts: Buffer[], pauseMs: number): Buffer {
 
   const silence = makeSilence(target, gap / blockAlign(target));
   const chunks: Buffer[] = [];
-  wavs.forEach((wav, i) => {
+  for (const [i, wav] of wavs.entries()) {
     if (i > 0 && silence.length > 0) chunks.push(silence);
-    chunks.push(convert(wav, target));
-  });
+    chunks.push(await convert(wav, target));
+  }
   return buildWav(target, chunks);
 }
 
@@ -108,7 +103,7 @@ export function joinWavs(parts: Buffer[], pauseMs: number): Buffer {
  * Returned as it is when the rate is already right. Throws RangeError for a
  * rate that is not a whole number of Hz from 1000 to 384000.
  */
-export function resampleWav(wav: Buffer, sampleRate: number): Buffer {
+export async function resampleWav(wav: Buffer, sampleRate: number): Promise<Buffer> {
   if (!Number.isInteger(sampleRate) || sampleRate < MIN_RATE || sampleRate > MAX_RATE) {
     throw new RangeError(`the sample rate must be a whole number of Hz from ${MIN_RATE} to ${MAX_RATE}, not ${String(sampleRate)}`);
   }
@@ -116,7 +111,7 @@ export function resampleWav(wav: Buffer, sampleRate: number): Buffer {
   if (source.info.sampleRate === sampleRate) return wav;
   const target = { ...shapeOf(source.info), sampleRate };
   checkSize(Math.ceil((source.info.frames * sampleRate) / source.info.sampleRate) * blockAlign(target));
-  return buildWav(target, [convert(source, target)]);
+  return buildWav(target, [await convert(source, target)]);
 }
 
 /** The WAV with `ms` of silence before it; returned as it is for 0 (or a negative or non-numeric `ms`). */
@@ -153,10 +148,11 @@ export function convertedBytes(info: WavInfo, target: AudioShape): number {
  * The sample bytes of a WAV (header and chunks skipped) in the `target` layout:
  * a view into `wav` when it already has that layout, else decoded, mixed,
  * resampled and encoded (CPU work that grows with the length: run it off the
- * event loop, see audio-thread.ts). Throws WavFormatError for a WAV it cannot
- * read, RangeError past the 4 GB a WAV can hold.
+ * event loop, see offload.ts). Asynchronous only because loading libsamplerate
+ * is (once per thread); the work itself runs in one go. Rejects with
+ * WavFormatError for a WAV it cannot read, RangeError past the 4 GB a WAV can hold.
  */
-export function convertSamples(wav: Buffer, target: AudioShape): Buffer {
+export async function convertSamples(wav: Buffer, target: AudioShape): Promise<Buffer> {
   const source = read(wav);
   if (!sameShape(source.info, target)) checkSize(convertedBytes(source.info, target));
   return convert(source, target);
@@ -229,13 +225,13 @@ function buildWav(shape: AudioShape, data: Buffer[]): Buffer {
 }
 
 /** The WAV's sample bytes in the target shape (its own bytes when it already has it). */
-function convert(wav: Wav, target: AudioShape): Buffer {
+async function convert(wav: Wav, target: AudioShape): Promise<Buffer> {
   const { info } = wav;
   if (sameShape(info, target)) return wav.data;
   let channels = decode(wav);
   // Mix down before resampling and duplicate after: fewer channels to resample.
   if (target.channels < channels.length) channels = remix(channels, target.channels);
-  if (info.sampleRate !== target.sampleRate) channels = resample(channels, info.sampleRate, target.sampleRate);
+  if (info.sampleRate !== target.sampleRate) channels = await resample(channels, info.sampleRate, target.sampleRate);
   if (target.channels !== channels.length) channels = remix(channels, target.channels);
   return encode(channels, target);
 }
@@ -326,21 +322,55 @@ function remix(channels: Float64Array[], count: number): Float64Array[] {
   });
 }
 
-/** wavefile's `toSampleRate`, fed and read as 32-bit integers (see CARRIER_SCALE). */
-function resample(channels: Float64Array[], from: number, to: number): Float64Array[] {
-  const count = channels.length;
-  const frames = count > 0 ? channels[0].length : 0;
-  if (frames === 0) return channels.map(() => new Float64Array(0));
-  const carrier = Buffer.alloc(frames * count * 4);
-  let at = 0;
-  for (let f = 0; f < frames; f++) {
-    for (let c = 0; c < count; c++, at += 4) carrier.writeInt32LE(quantise(channels[c][f] / 2, 2147483648), at);
+/** libsamplerate's converter object (the package does not export its type). */
+type SRC = Awaited<ReturnType<typeof create>>;
+
+/** The converter of this thread, loaded on first use (each worker thread loads its own). */
+let converter: Promise<SRC> | undefined;
+
+/** Each channel at the `to` rate: ceil(frames × to / from) frames, aligned with the input (no delay). */
+async function resample(channels: Float64Array[], from: number, to: number): Promise<Float64Array[]> {
+  if (from / to > MAX_RATIO || to / from > MAX_RATIO) {
+    const via = Math.round(Math.sqrt(from * to));
+    return resample(await resample(channels, from, via), via, to);
   }
-  const wave = new WaveFile(buildWav({ format: 'pcm', bitDepth: 32, sampleRate: from, channels: count }, [carrier]));
-  wave.toSampleRate(to, { ...RESAMPLER });
-  const out = read(Buffer.from(wave.toBuffer()));
-  const result = decode(out);
-  // decode() divided by 2^31; the carrier held value × 2^30.
-  for (const channel of result) for (let f = 0; f < channel.length; f++) channel[f] *= 2147483648 / CARRIER_SCALE;
-  return result;
+  converter ??= create(1, 48000, 16000, { converterType: CONVERTER }).catch((err: unknown) => {
+    converter = undefined;
+    throw err instanceof Error ? err : new Error(`libsamplerate did not load: ${String(err)}`);
+  });
+  const src = await converter;
+  return channels.map((channel) => resampleChannel(src, channel, from, to));
+}
+
+/**
+ * One channel through libsamplerate's streaming API, in chunks its buffers
+ * hold, then zeros until the filter's delay is out; cut to the exact length.
+ */
+function resampleChannel(src: SRC, channel: Float64Array, from: number, to: number): Float64Array {
+  const ratio = to / from;
+  const length = Math.ceil((channel.length * to) / from);
+  const out = new Float64Array(length);
+  if (length === 0) return out;
+  // Setting a rate starts a new stream (no state left from the last channel); `ratio` sizes its output.
+  src.inputSampleRate = from;
+  src.outputSampleRate = to;
+  src.ratio = ratio;
+  const step = Math.floor(CHUNK_OUT / Math.max(1, ratio));
+  const input = new Float32Array(Math.min(step, channel.length));
+  let made = 0;
+  const take = (part: Float32Array) => {
+    const got = src.full(part);
+    const n = Math.min(got.length, length - made);
+    for (let i = 0; i < n; i++) out[made + i] = got[i];
+    made += n;
+  };
+  for (let at = 0; at < channel.length; at += step) {
+    const n = Math.min(step, channel.length - at);
+    for (let i = 0; i < n; i++) input[i] = channel[at + i];
+    take(input.subarray(0, n));
+  }
+  // The filter's delay: SRC_SINC_FASTEST's is ~20 output samples (SRC_SINC_BEST_QUALITY's ~150).
+  const flush = new Float32Array(Math.min(step, 256 + Math.ceil(512 / ratio)));
+  for (let tries = 0; made < length && tries < 64; tries++) take(flush);
+  return out;
 }

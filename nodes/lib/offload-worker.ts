@@ -23,14 +23,14 @@ export type OffloadReply =
   | { id: number; json: unknown; audio?: Uint8Array | null; head: string }
   | { id: number; error: { name: string; message: string } };
 
-function perform(job: OffloadRequest): { reply: OffloadReply; transfer: ArrayBuffer[] } {
+async function perform(job: OffloadRequest): Promise<{ reply: OffloadReply; transfer: ArrayBuffer[] }> {
   if (job.op === 'split') return { reply: { id: job.id, pieces: splitText(job.text, job.maxChunk) }, transfer: [] };
   if (job.op === 'answer') {
     const { json, audio, head } = readAnswerBody(Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength));
     const own = audio ? ownBuffer(audio) : audio;
     return { reply: { id: job.id, json, audio: own, head }, transfer: own ? [own.buffer as ArrayBuffer] : [] };
   }
-  const own = ownBuffer(convertSamples(Buffer.from(job.wav.buffer, job.wav.byteOffset, job.wav.byteLength), job.target));
+  const own = ownBuffer(await convertSamples(Buffer.from(job.wav.buffer, job.wav.byteOffset, job.wav.byteLength), job.target));
   return { reply: { id: job.id, data: own }, transfer: [own.buffer as ArrayBuffer] };
 }
 
@@ -39,12 +39,15 @@ function ownBuffer(buf: Buffer): Buffer {
   return buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength ? buf : Buffer.from(buf);
 }
 
-parentPort?.on('message', (job: OffloadRequest) => {
+// Jobs come one at a time (offload.ts sends the next after this one's reply), so an awaited one never overlaps another.
+parentPort?.on('message', (job: OffloadRequest) => void answer(job));
+
+async function answer(job: OffloadRequest): Promise<void> {
   try {
-    const { reply, transfer } = perform(job);
+    const { reply, transfer } = await perform(job);
     parentPort?.postMessage(reply, transfer);
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
     parentPort?.postMessage({ id: job.id, error: { name: e.name, message: e.message } } satisfies OffloadReply);
   }
-});
+}
