@@ -3,6 +3,7 @@ import type { EditorNodeDef, EditorNodeInstance, EditorNodeProperties } from 'no
 import {
   AUTH_TYPES,
   headerNameProblem,
+  SERVER_CREDENTIALS,
   SERVER_DEFAULTS,
   SERVER_NUMBER_RULES,
   serverUrlLines,
@@ -111,14 +112,7 @@ export const serverDef: EditorNodeDef<ServerProps, ServerCreds> = {
       }),
     },
   },
-  credentials: {
-    token: { type: 'password' },
-    username: { type: 'text' },
-    password: { type: 'password' },
-    headerValue: { type: 'password' },
-    proxyUsername: { type: 'text' },
-    proxyPassword: { type: 'password' },
-  },
+  credentials: SERVER_CREDENTIALS,
   paletteLabel() {
     return this._('voxcpm-server.paletteLabel');
   },

@@ -7,7 +7,7 @@ import { audioStore, audioUrl, registerAudioLinks } from './glue/audio-links';
 import { serviceSettings } from './glue/server-settings';
 import type { ServerCredentials, ServerNode, ServerNodeDef, ServerState, ServerUser } from './glue/types';
 
-import { SERVER_DEFAULTS, WARMUP_TEXT } from './lib/defaults';
+import { SERVER_CREDENTIALS, SERVER_DEFAULTS, WARMUP_TEXT } from './lib/defaults';
 /** Status updates to the users are batched: a burst of 1,000 messages must not flood the editor. */
 const BROADCAST_MS = 100;
 /** Seconds a result stays downloadable at msg.url unless set otherwise. */
@@ -96,13 +96,6 @@ export = function register(RED: NodeAPI): void {
   }
 
   RED.nodes.registerType<ServerNode, ServerNodeDef, object, ServerCredentials>('voxcpm-server', VoxcpmServerNode, {
-    credentials: {
-      token: { type: 'password' },
-      username: { type: 'text' },
-      password: { type: 'password' },
-      headerValue: { type: 'password' },
-      proxyUsername: { type: 'text' },
-      proxyPassword: { type: 'password' },
-    },
+    credentials: SERVER_CREDENTIALS,
   });
 };

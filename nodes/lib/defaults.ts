@@ -223,3 +223,16 @@ export function numberOk(value: unknown, rule: NumberRule): boolean {
   const n = Number(s);
   return s !== '' && Number.isFinite(n) && (rule.above ? n > rule.min : n >= rule.min) && (!rule.whole || Number.isInteger(n));
 }
+
+/**
+ * The credentials of a voxcpm-server, as Node-RED declares them (runtime and editor): kept in
+ * its credential store, never in the flow. A password-type one never reaches the editor.
+ */
+export const SERVER_CREDENTIALS = {
+  token: { type: 'password' },
+  username: { type: 'text' },
+  password: { type: 'password' },
+  headerValue: { type: 'password' },
+  proxyUsername: { type: 'text' },
+  proxyPassword: { type: 'password' },
+} as const;

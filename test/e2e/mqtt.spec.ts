@@ -15,7 +15,7 @@ import path from 'node:path';
 import type { NodeInitializer } from 'node-red';
 import { parseWav } from '../../nodes/lib/wav';
 import { VoxCpmSimulator } from '../../simulator/simulator';
-import { helper, NODE_MODULES, type FlowItem, type TestMessage } from '../support/runtime';
+import { helper, NODE_MODULES, useHelperServer, type FlowItem, type TestMessage } from '../support/runtime';
 
 /** The core MQTT nodes of the runtime under test (the same one runtime.ts gives the helper). */
 function mqttNodes(): NodeInitializer {
@@ -205,14 +205,7 @@ describe('voxcpm-tts -> mqtt out -> Mosquitto -> mqtt in', function () {
     if (confDir) fs.rmSync(confDir, { recursive: true, force: true });
   });
 
-  beforeEach((done) => {
-    sim.reset();
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
-  });
+  useHelperServer(() => sim.reset());
 
   async function loadAndConnect(): Promise<void> {
     await helper.load([...NODE_MODULES, mqttNodes()], mqttFlow(url, port));

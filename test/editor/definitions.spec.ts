@@ -10,6 +10,7 @@ import * as vm from 'node:vm';
 import { cloneDef } from '../../editor/clone';
 import { serverDef } from '../../editor/server';
 import { ttsDef } from '../../editor/tts';
+import { SERVER_CREDENTIALS } from '../../nodes/lib/defaults';
 import { catalog, checkMarkup, FLOW_NODES, HTML_VOIDS, LANGS, NODES, builtTemplates, read, root, scriptBlocks, translator, type Lang, type NodeType } from './support';
 
 const DEFS = { 'voxcpm-server': serverDef, 'voxcpm-tts': ttsDef, 'voxcpm-clone': cloneDef } as const;
@@ -57,14 +58,9 @@ describe('editor: the node set', function () {
   }
 
   it('voxcpm-server declares its six credentials, none of them in defaults', function () {
-    assert.deepEqual(serverDef.credentials, {
-      token: { type: 'password' },
-      username: { type: 'text' },
-      password: { type: 'password' },
-      headerValue: { type: 'password' },
-      proxyUsername: { type: 'text' },
-      proxyPassword: { type: 'password' },
-    });
+    assert.equal(serverDef.credentials, SERVER_CREDENTIALS);
+    assert.deepEqual(Object.keys(SERVER_CREDENTIALS), ['token', 'username', 'password', 'headerValue', 'proxyUsername', 'proxyPassword']);
+    for (const secret of ['token', 'password', 'headerValue', 'proxyPassword'] as const) assert.equal(SERVER_CREDENTIALS[secret].type, 'password', secret);
     for (const c of Object.keys(serverDef.credentials ?? {})) assert.ok(!(c in serverDef.defaults), `${c} in defaults`);
     assert.equal(serverDef.category, 'config');
   });

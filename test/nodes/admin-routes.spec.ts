@@ -14,7 +14,7 @@ import request from 'supertest';
 import { encodeWav, VoxCpmSimulator } from '../../simulator/simulator';
 import { tone } from '../../simulator/speech';
 import { freePort } from '../support/faults';
-import { buildFlow, calls, helper, IDS, NODE_MODULES, NODES_DIR, serverKnown, unhandledDuring, type FlowOptions } from '../support/runtime';
+import { buildFlow, calls, helper, IDS, NODE_MODULES, NODES_DIR, serverKnown, unhandledDuring, useHelperServer, type FlowOptions } from '../support/runtime';
 
 /** A WAV of `seconds` of tone, as the editor would upload it. */
 function toneWav(seconds: number, rate = 16000): Buffer {
@@ -48,14 +48,7 @@ describe('admin routes (Test connection, Preview, reference recordings)', functi
     await sim.stop();
     fs.rmSync(userDir, { recursive: true, force: true });
   });
-  beforeEach((done) => {
-    sim.reset();
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
-  });
+  useHelperServer(() => sim.reset());
 
   /** Loads the standard test flow (and credentials for the server). */
   async function load(o: Partial<FlowOptions> = {}, creds?: Record<string, string>): Promise<void> {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { VoxcpmService } from '../../nodes/lib/service';
 import { VoxCpmSimulator } from '../../simulator/simulator';
-import { helper, IDS, NODE_MODULES, serverKnown, type FlowItem, type TestMessage } from './runtime';
+import { helper, IDS, NODE_MODULES, serverKnown, useHelperServer, type FlowItem, type TestMessage } from './runtime';
 
 export const RATE = 48000;
 /** Seconds of tone per character: short audio, so that long texts stay small. */
@@ -146,15 +146,12 @@ export function useToneSimulator(started: (url: string) => void): ToneSimulator 
     await sim.stop();
     for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true });
   });
-  beforeEach((done) => {
-    sim.reset();
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
-    for (const s of extraSims.splice(0)) await s.stop();
-  });
+  useHelperServer(
+    () => sim.reset(),
+    async () => {
+      for (const s of extraSims.splice(0)) await s.stop();
+    },
+  );
   return {
     sim,
     tmpDir: () => {

@@ -180,6 +180,22 @@ export function calls(sim: { requests: Array<{ body: unknown; path: string; head
 }
 
 /**
+ * A fresh helper server for each test (after `reset`), unloaded and stopped after it, then
+ * `cleanup` (extra simulators, folders).
+ */
+export function useHelperServer(reset: () => void = () => undefined, cleanup: () => Promise<void> | void = () => undefined): void {
+  beforeEach((done) => {
+    reset();
+    helper.startServer(done);
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
+    await cleanup();
+  });
+}
+
+/**
  * The hooks every flow spec needs: the simulator for the whole file (its URL
  * handed to `started`), reset before each test, and a fresh helper server,
  * unloaded after each test.
@@ -187,14 +203,7 @@ export function calls(sim: { requests: Array<{ body: unknown; path: string; head
 export function useSimulator(sim: { start(): Promise<string>; stop(): Promise<void>; reset(): void }, started: (url: string) => void): void {
   before(async () => started(await sim.start()));
   after(() => sim.stop());
-  beforeEach((done) => {
-    sim.reset();
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
-  });
+  useHelperServer(() => sim.reset());
 }
 
 /** Collects unhandled promise rejections for the duration of `fn` (mocha's own listener is set aside meanwhile). */
