@@ -10,8 +10,11 @@ import { WavFormatError } from './wav';
 /** A worker with nothing to do is ended after this long: it holds ~10 MB. */
 const IDLE_MS = 10_000;
 
-/** Texts shorter than this are split here: a round trip to the thread costs more (splitText: ~5 µs a character). */
-const SPLIT_HERE_CHARS = 2000;
+/**
+ * Texts shorter than this are split here (splitText: ~5 µs a character, so ~20 ms at most):
+ * a round trip to the thread, and starting it, cost more.
+ */
+const SPLIT_HERE_CHARS = 4000;
 
 /** Answers smaller than this are read here (JSON and base64: ~10 ms per MB). */
 const ANSWER_HERE_BYTES = 1024 * 1024;

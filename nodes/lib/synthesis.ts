@@ -179,13 +179,14 @@ async function speak(
   options: SpeakOptions,
 ): Promise<SpokenAudio> {
   checkTextLimits(body, service.limits.maxTextChars);
-  const run = new MessageRun(service, body, options);
+  const digest = options.audioDigest ?? audioDigest(body.audio);
+  const cache = options.cache === false ? undefined : pipelineCache;
+  const key = cache ? cacheKey(service, body, settings, 'whole', digest) : '';
+  // A cache hit needs nothing of a message's run: no deadline timer, no place in the queue.
+  const hit = cache ? await cache.get(key) : undefined;
+  if (hit) return { wav: hit, info: parseWav(hit), cached: true };
+  const run = new MessageRun(service, body, { ...options, audioDigest: digest });
   try {
-    const cache = options.cache === false ? undefined : pipelineCache;
-    const key = cache ? cacheKey(service, body, settings, 'whole', run.digest) : '';
-    const hit = cache ? await cache.get(key) : undefined;
-    if (hit) return { wav: hit, info: parseWav(hit), cached: true };
-
     const texts = await pieces(body.text, settings.maxChunk, run.signal);
     const count = texts.length;
     // The pieces of a long text are cached too (as the server sent them), so a text that
