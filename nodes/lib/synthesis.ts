@@ -3,6 +3,7 @@ import path from 'node:path';
 import { AudioCache } from './cache';
 import type { TtsRequestBody } from './client';
 import { abortError, VoxcpmError } from './errors';
+import { formatMB } from './files';
 import { offload } from './offload';
 import { checkTextLimits } from './request';
 import { audioDigest } from './reference';
@@ -439,7 +440,7 @@ async function toShape(raw: Raw, target: AudioShape, run: MessageRun): Promise<B
     throw new VoxcpmError(
       'VOXCPM_INPUT_INVALID',
       'synthesis.convertTooLarge',
-      { seconds: Math.round(info.duration), from: info.sampleRate, to: target.sampleRate, size: mb(bytes), limit: mb(run.maxAudioBytes) },
+      { seconds: Math.round(info.duration), from: info.sampleRate, to: target.sampleRate, size: formatMB(bytes), limit: formatMB(run.maxAudioBytes) },
     );
   }
   try {
@@ -500,12 +501,8 @@ function audioTooLarge(limit: number, done: number, count: number): VoxcpmError 
   return new VoxcpmError(
     'VOXCPM_INPUT_INVALID',
     'synthesis.audioTooLarge',
-    { limit: mb(limit), done, pieces: count },
+    { limit: formatMB(limit), done, pieces: count },
   );
-}
-
-function mb(bytes: number): string {
-  return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
 }
 
 /** The trimmed pieces of a text, each at most `maxChunk` characters. */
