@@ -4,7 +4,6 @@
  * Prints a table with each target met or not, and writes it into README.md
  * between the bench markers. Not a test: the numbers depend on the machine.
  */
-import axios from 'axios';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -112,8 +111,16 @@ async function main(): Promise<void> {
   const srv = await instantServer(bodies, (text) => text.split(':')[0]);
   await new Promise<void>((r) => helper.startServer(() => r()));
 
-  // 1. Node overhead vs a bare axios call doing the same request (keep-alive, the body read as text and parsed once).
-  const direct = axios.create({ responseType: 'text', transformResponse: [(d: unknown) => d], httpAgent: new http.Agent({ keepAlive: true }) });
+  // 1. Node overhead vs a bare node:http call doing the same request (keep-alive, the body read as text and parsed once).
+  const agent = new http.Agent({ keepAlive: true });
+  const direct = (json: unknown) => new Promise<string>((resolve, reject) => {
+    const data = JSON.stringify(json);
+    const req = http.request(`${srv.url}/api/tts`, { method: 'POST', agent, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (d: Buffer) => parts.push(d)).on('end', () => resolve(Buffer.concat(parts).toString('utf8'))).on('error', reject);
+    });
+    req.on('error', reject).end(data);
+  });
   const { tts, out } = await load({ url: srv.url });
   for (const d of durations) {
     const bare: number[] = [];
@@ -126,8 +133,8 @@ async function main(): Promise<void> {
       const timeBare = async () => {
         global.gc?.();
         const t0 = now();
-        const res = await direct.post<string>(`${srv.url}/api/tts`, { text, prompt: '', audio: '', reference_text: '' });
-        Buffer.from((JSON.parse(res.data) as { audio: string }).audio, 'base64');
+        const res = await direct({ text, prompt: '', audio: '', reference_text: '' });
+        Buffer.from((JSON.parse(res) as { audio: string }).audio, 'base64');
         return now() - t0;
       };
       const timeNode = async () => {
@@ -153,7 +160,7 @@ async function main(): Promise<void> {
     const med = median(overhead);
     const pct = (100 * med) / median(bare);
     rows.push({
-      figure: `node overhead, ${d} s of audio (bare axios ${ms(median(bare))})`,
+      figure: `node overhead, ${d} s of audio (bare node:http ${ms(median(bare))})`,
       value: `median ${ms(med)} (${pct.toFixed(1)} %), p95 ${ms(quantile(overhead, 0.95))}`,
       target: 'median < 2 ms and < 5 %',
       met: med < 2 && pct < 5,

@@ -11,7 +11,7 @@ export interface AuthCredentials {
 
 /** The header-name grammar (RFC 9110 token) and the names a credential may not take: see defaults.ts. */
 import { FORBIDDEN_HEADER_NAMES as FORBIDDEN_NAMES, HEADER_NAME_TOKEN as TOKEN } from './defaults';
-/** What a header value can carry: visible ASCII and spaces (no line breaks, nothing axios would strip). */
+/** What a header value can carry: visible ASCII and spaces (no line breaks, nothing Node would refuse to send). */
 const VALUE = /^[\x20-\x7e]+$/;
 
 /** A credential trimmed of pasted white space, refused when HTTP could not send it as typed. */

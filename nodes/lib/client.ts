@@ -1,10 +1,9 @@
-import axios, { AxiosError, AxiosInstance, AxiosProxyConfig } from 'axios';
 import { HttpsProxyAgent } from 'hpagent';
 import http from 'node:http';
 import https from 'node:https';
-import type { Readable } from 'node:stream';
 import type { AnswerBody } from './answer-body';
 import { clip, ErrorParam, internalError, phrase, RetryKind, rewriteQuoted, VoxcpmError } from './errors';
+import { BodyTooLargeError, postJson } from './http-request';
 import { offload } from './offload';
 import { parseWav, WavFormatError, WavInfo } from './wav';
 
@@ -65,7 +64,9 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export class VoxcpmClient {
   readonly endpoint: string;
   private readonly options: ClientOptions;
-  private readonly http: AxiosInstance;
+  private readonly url: URL;
+  /** A forward proxy for an http:// endpoint (https:// ones go through `agents.https`'s tunnel). */
+  private readonly forwardProxy?: URL;
   private readonly agents: { http: http.Agent; https: https.Agent };
   /** The forms of the configured secrets that are cut out of error texts, longest first. */
   private readonly secrets: string[];
@@ -73,42 +74,21 @@ export class VoxcpmClient {
   constructor(options: ClientOptions) {
     this.options = options;
     this.endpoint = options.endpoint;
+    this.url = new URL(options.endpoint);
     this.secrets = secretForms(options);
     const connectMs = Math.min(options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, options.timeoutMs, MAX_TIMER_MS);
     // Keep-alive saves the TCP (and TLS) handshake on every announcement.
     const agentOptions = { keepAlive: true };
-    let proxy: AxiosProxyConfig | false = false;
     let httpsAgent: https.Agent = new (connectTimeout(https.Agent, connectMs))({ ...agentOptions, ...options.tls });
+    // Proxies are chosen by the caller (setting, then http_proxy/https_proxy/no_proxy), never here.
     if (options.proxy) {
       const p = new URL(options.proxy);
-      if (new URL(options.endpoint).protocol === 'https:') {
-        // HTTPS goes through the proxy as a CONNECT tunnel (axios's own proxy support cannot do that).
-        httpsAgent = new HttpsProxyAgent({ ...agentOptions, ...options.tls, proxy: p });
-      } else {
-        proxy = {
-          protocol: p.protocol.replace(':', ''),
-          host: p.hostname,
-          port: Number(p.port) || (p.protocol === 'https:' ? 443 : 80),
-          auth: p.username ? { username: decodeURIComponent(p.username), password: decodeURIComponent(p.password) } : undefined,
-        };
-      }
+      // HTTPS goes through the proxy as a CONNECT tunnel (hpagent): the proxy never sees the request.
+      if (this.url.protocol === 'https:') httpsAgent = new HttpsProxyAgent({ ...agentOptions, ...options.tls, proxy: p });
+      // HTTP goes to the proxy as an absolute URI (postJson), over the agent of the proxy's own scheme.
+      else this.forwardProxy = p;
     }
     this.agents = { http: new (connectTimeout(http.Agent, connectMs))(agentOptions), https: httpsAgent };
-    this.http = axios.create({
-      httpAgent: this.agents.http,
-      httpsAgent: this.agents.https,
-      // Proxies are chosen by the caller (setting, then http_proxy/https_proxy/no_proxy), never by axios itself.
-      proxy,
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      // Read as it arrives (readBody): a large answer is never copied in one piece on the event loop.
-      responseType: 'stream',
-      // The body is parsed here, not by axios, so that non-JSON answers can be named.
-      transformResponse: [(data: unknown) => data],
-      validateStatus: () => true,
-      maxContentLength: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
-      maxBodyLength: Infinity,
-      maxRedirects: 0,
-    });
   }
 
   /** Where the server is, for messages: no query string (it may carry a key). */
@@ -130,12 +110,18 @@ export class VoxcpmClient {
     if (signal?.aborted) deadline.abort();
     else signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const res = await this.http.post<Readable>(this.endpoint, body, {
-        signal: deadline.signal,
+      // The connection's scheme picks the agent: the proxy's for a forward proxy, else the server's.
+      const scheme = (this.forwardProxy ?? this.url).protocol;
+      const res = await postJson({
+        url: this.url,
+        body,
         headers: this.options.headers,
+        agent: scheme === 'https:' ? this.agents.https : this.agents.http,
+        proxy: this.forwardProxy,
+        signal: deadline.signal,
+        maxBodyBytes: this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
       });
-      const bytes = await this.readBody(res.data, Number(res.headers['content-length']));
-      const answer = await offload.readAnswer(bytes, deadline.signal);
+      const answer = await offload.readAnswer(res.body, deadline.signal);
       return this.readAnswer(res.status, res.statusText, String(res.headers['content-type'] ?? ''), answer, Date.now() - started);
     } catch (err) {
       // The one way out for every error this client makes: the configured secrets are cut out here.
@@ -180,43 +166,6 @@ export class VoxcpmClient {
   close(): void {
     this.agents.http.destroy();
     this.agents.https.destroy();
-  }
-
-  /**
-   * The whole body of an answer, at most the response limit: copied chunk by
-   * chunk as it arrives into one buffer (sized by Content-Length when given), so
-   * no single step copies megabytes. Rejects with VOXCPM_BAD_RESPONSE past the
-   * limit, with the stream's error when the connection is cut.
-   */
-  private readBody(stream: Readable, declared: number): Promise<Buffer> {
-    const limit = this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-    const tooLarge = () => new VoxcpmError('VOXCPM_BAD_RESPONSE', 'client.tooLarge', { where: this.displayEndpoint, limit: formatSize(limit) });
-    return new Promise<Buffer>((resolve, reject) => {
-      if (declared > limit) {
-        stream.destroy();
-        return reject(tooLarge());
-      }
-      let buffer = Buffer.allocUnsafe(Number.isInteger(declared) && declared >= 0 ? declared : 64 * 1024);
-      let size = 0;
-      stream.on('data', (chunk: Buffer) => {
-        if (size + chunk.length > limit) {
-          stream.destroy();
-          reject(tooLarge());
-          return;
-        }
-        if (size + chunk.length > buffer.length) {
-          const grown = Buffer.allocUnsafe(Math.max(2 * buffer.length, size + chunk.length));
-          buffer.copy(grown, 0, 0, size);
-          buffer = grown;
-        }
-        chunk.copy(buffer, size);
-        size += chunk.length;
-      });
-      stream.once('end', () => resolve(size === buffer.length ? buffer : buffer.subarray(0, size)));
-      stream.once('error', reject);
-      // A connection cut mid-answer ends some streams with 'close' and no 'end' or 'error'.
-      stream.once('close', () => reject(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })));
-    });
   }
 
   /** What a failed exchange ends with, before redaction. */
@@ -301,14 +250,15 @@ export class VoxcpmClient {
 
   private transportError(err: unknown): VoxcpmError {
     const where = this.displayEndpoint;
-    const code = err instanceof AxiosError ? err.code ?? '' : '';
-    const cause = err instanceof AxiosError && err.cause && 'code' in err.cause ? String((err.cause as { code?: unknown }).code ?? '') : '';
-    const message = err instanceof Error ? err.message : String(err);
-    const any = `${code} ${cause} ${message}`;
-    if (/maxContentLength/i.test(message)) {
-      const limit = this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-      return new VoxcpmError('VOXCPM_BAD_RESPONSE', 'client.tooLarge', { where, limit: formatSize(limit) });
+    if (err instanceof BodyTooLargeError) {
+      return new VoxcpmError('VOXCPM_BAD_RESPONSE', 'client.tooLarge', { where, limit: formatSize(err.limit) });
     }
+    // Node's errors carry their code (an AggregateError of a dual-stack connect too, with an empty
+    // message); a wrapped one carries it in its cause.
+    const code = codeOf(err);
+    const cause = err instanceof Error ? codeOf(err.cause) : '';
+    const message = err instanceof Error ? err.message || code : String(err);
+    const any = `${code} ${cause} ${message}`;
     // Through a proxy, the only connection this client opens is to the proxy: a failure to
     // connect (DNS, refused, no answer, no route) is the proxy's, never the VoxCPM2 server's.
     const proxy = this.options.proxy ? proxyHost(this.options.proxy) : undefined;
@@ -336,7 +286,7 @@ export class VoxcpmClient {
     if (/CERT|SSL|TLS|SELF_SIGNED/i.test(any)) {
       return new VoxcpmError('VOXCPM_UNREACHABLE', 'client.tls', { where, detail: this.quote(message, 120) });
     }
-    if (/ECONNRESET|EPIPE|socket hang up|aborted|ERR_BAD_RESPONSE/i.test(any)) {
+    if (/ECONNRESET|EPIPE|socket hang up|aborted/i.test(any)) {
       return new VoxcpmError('VOXCPM_UNREACHABLE', 'client.cut', { where }, 'transient');
     }
     if (/EHOSTUNREACH|ENETUNREACH|EHOSTDOWN/.test(any)) {
@@ -471,6 +421,10 @@ function connectTimeout<A extends http.Agent>(Base: AgentClass<A>, ms: number): 
     }
   }
   return WithConnectTimeout as unknown as AgentClass<A>;
+}
+
+function codeOf(err: unknown): string {
+  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code?: unknown }).code ?? '') : '';
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

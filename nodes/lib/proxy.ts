@@ -3,9 +3,10 @@ import { Phrase, phrase, VoxcpmError } from './errors';
 /**
  * Which HTTP proxy a request to `target` goes through: the configured one, or
  * else http_proxy / https_proxy unless no_proxy names the host, as Node-RED's
- * core HTTP request node reads them. Written here (a few lines) because axios
- * applies the environment on its own only when it also handles the proxy,
- * which it cannot do for HTTPS (no CONNECT tunnel).
+ * core HTTP request node reads them. Written here (a few lines): Node's http
+ * module reads no proxy variables of its own (before Node 24's NODE_USE_ENV_PROXY),
+ * and the client must know the proxy to name it in errors and to choose between
+ * an absolute-URI request (http) and a CONNECT tunnel (https, hpagent).
  */
 export function proxyFor(target: string, configured: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (configured && configured.trim()) return checkProxy(configured.trim(), phrase('proxy.setting'), false);

@@ -147,11 +147,11 @@ describe('lib/auth authHeaders: credentials to request headers', function () {
 
   // Fixed (regression test): authHeaders checks only that a token / header value is non-empty. A value that cannot go
   // in an HTTP header as it is (a line break inside it, a character beyond Latin-1) is returned
-  // unchanged, and axios then silently strips what Node would refuse (AxiosHeaders
-  // sanitizeHeaderValue): "tok\r\nX" reaches the server as "tokX", and a header value "密钥"
-  // reaches it as an EMPTY X-Api-Key header. The server then answers 401 with a credential the
+  // unchanged, and the HTTP library of the time (axios) then silently stripped what Node would
+  // refuse: "tok\r\nX" reached the server as "tokX", and a header value "密钥"
+  // reached it as an EMPTY X-Api-Key header. The server then answers 401 with a credential the
   // user never typed, and nothing names the setting. Expected: VOXCPM_CONFIG naming the setting.
-  // (A trailing newline alone is harmless: axios trims it, see test/nodes/credentials.spec.ts.)
+  // (A trailing newline alone is harmless: authHeaders trims it, see test/nodes/credentials.spec.ts.)
   it('a token or header value that cannot be sent as it is -> VOXCPM_CONFIG naming the setting, never silently altered', () => {
     const cases: Array<[string, string, AuthCredentials, RegExp]> = [
       ['bearer', '', { token: `${TOKEN}\r\nX-Injected: 1` }, /token/i],

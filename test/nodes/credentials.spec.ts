@@ -150,7 +150,7 @@ describe('voxcpm-server: credentials (the credential store; servers and proxies 
       }
     });
 
-    // A token pasted with its newline: authHeaders keeps it, axios trims it before sending.
+    // A token pasted with its newline: authHeaders trims pasted white space before it is sent.
     it('a token pasted with a trailing newline is sent without it (or refused as VOXCPM_CONFIG naming the token)', async () => {
       await load({ serverProps: { authType: 'bearer' } }, { creds: { token: `${TOKEN}\n` } });
       const [outcome] = await run([{ payload: 'pasted token' }], { count: 1 });
