@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { ClientOptions, DEFAULT_MAX_RESPONSE_BYTES, MIN_SECRET_LENGTH, secretForms, TtsRequestBody, VoxcpmClient } from '../../nodes/lib/client';
@@ -423,6 +424,16 @@ describe('lib/client VoxcpmClient (against a local HTTP server)', function () {
       const ac = new AbortController();
       ac.abort();
       await assert.rejects(client().synthesize(BODY, ac.signal), isCode('VOXCPM_ABORTED'));
+    });
+
+    it('the caller\'s signal keeps no listener of the client after an answer, an error or a timeout', async () => {
+      const ac = new AbortController();
+      await client().synthesize(BODY, ac.signal);
+      handler = (_req, res) => json(res, 500, { status: 'error', message: 'inference failed' });
+      await assert.rejects(client().synthesize(BODY, ac.signal), isCode('VOXCPM_SERVER_ERROR'));
+      handler = () => undefined;
+      await assert.rejects(client({ timeoutMs: 100 }).synthesize(BODY, ac.signal), isCode('VOXCPM_TIMEOUT'));
+      assert.equal(getEventListeners(ac.signal, 'abort').length, 0);
     });
 
     it('a signal aborted after the answer changes nothing', async () => {
