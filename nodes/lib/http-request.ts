@@ -81,6 +81,7 @@ export function postJson(options: JsonPost): Promise<JsonAnswer> {
   const { url, proxy, signal } = options;
   return new Promise<JsonAnswer>((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
+    const payload = Buffer.from(JSON.stringify(options.body), 'utf8');
     let req: http.ClientRequest | undefined;
     let bodyStream: Readable | undefined;
     let settled = false;
@@ -97,7 +98,6 @@ export function postJson(options: JsonPost): Promise<JsonAnswer> {
     const onAbort = () => finish(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
 
-    const payload = Buffer.from(JSON.stringify(options.body), 'utf8');
     const headers: Record<string, string> = {
       'Content-Type': 'application/json',
       Accept: 'application/json',
