@@ -1,3 +1,4 @@
+import { VOICE_NAME_MAX } from './defaults';
 import { typePhrase, VoxcpmError } from './errors';
 import type { Reference } from './reference';
 
@@ -24,8 +25,8 @@ export interface Voice {
   loadReference(): Promise<Reference>;
 }
 
-/** Longest msg.voice quoted back in an error. */
-const MAX_SHOWN_NAME = 60;
+/** Longest msg.voice quoted back in an error: as long as a name may be. */
+const MAX_SHOWN_NAME = VOICE_NAME_MAX;
 
 /** How names are compared: trimmed, case-insensitive ("Anna " is "anna"). */
 export function voiceKey(name: string): string {
