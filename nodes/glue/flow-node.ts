@@ -153,9 +153,12 @@ export function runFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, build: R
     if (!voice) throw new VoxcpmError('VOXCPM_CONFIG', 'node.noVoice', { type });
     return voice;
   };
+  // A node set to read its text or prompt from msg.voice (flows older than named voices) keeps
+  // doing so: there msg.voice is that text, not a voice's name.
+  const voiceIsOwnProperty = settings.textProperty === 'voice' || (def.promptType === 'msg' && (def.prompt ?? '').trim() === 'voice');
   /** The voice of a message: msg.voice (looked up among the deployed voices), and the node's. */
   const voicesOf = (msg: ControlMessage): Pick<CommonSettings, 'messageVoice' | 'nodeVoice'> => ({
-    messageVoice: msg.voice === undefined || msg.voice === null ? undefined : findVoice(msg.voice, deployedVoices(RED)),
+    messageVoice: voiceIsOwnProperty || msg.voice === undefined || msg.voice === null ? undefined : findVoice(msg.voice, deployedVoices(RED)),
     nodeVoice: nodeVoice(),
   });
   /** A status with the voice spoken with appended (translated here: a catalog key cannot carry a name). */

@@ -208,6 +208,13 @@ describe('named voices (voxcpm-voice, msg.voice) through a real Node-RED runtime
       assert.equal(codeOf(missing), 'VOXCPM_CONFIG');
     });
 
+    it('a node that reads its prompt from msg.voice (set before named voices) keeps doing so', async () => {
+      await load({ type: 'voxcpm-tts', props: { prompt: 'voice', promptType: 'msg' } }, [butler]);
+      const msg = await expectSent({ payload: 'old flow', voice: 'a prompt, not a name' });
+      assert.equal(lastBody(sim).prompt, 'a prompt, not a name');
+      assert.equal(msg.voice, 'a prompt, not a name');
+    });
+
     it('two voices with one name (any case, spaces): a warning at deploy; msg.voice speaks with the first', async () => {
       await load({ type: 'voxcpm-tts' }, [
         { id: 'v-a1', name: 'Anna', prompt: 'first' },
