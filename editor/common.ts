@@ -231,6 +231,8 @@ export interface SynthesisProps extends EditorNodeProperties {
   audioFormat: string;
   sampleRate: number | string;
   leadIn: number | string;
+  /** A voxcpm-voice node's id, or ''. */
+  voice: string;
 }
 
 /** The prompt's type in the open dialog, else the saved one. */
@@ -280,6 +282,7 @@ export function synthesisDefaults<P extends SynthesisProps>(): EditorNodeDef<Syn
     },
     sampleRate: { value: D.sampleRate, validate: whole('sampleRateInvalid', 0) },
     leadIn: { value: D.leadIn, validate: whole('leadInInvalid', 0) },
+    voice: { value: D.voice, type: 'voxcpm-voice', required: false },
   } as EditorNodeDef<SynthesisProps>['defaults'];
 }
 
@@ -355,21 +358,10 @@ export function prepareSynthesisDialog(node: EditorNodeInstance<SynthesisProps>,
   $('#node-input-output').typedInput({ default: 'msg', types: ['msg'] });
   $('#node-input-prompt').typedInput({ default: 'str', types: [...PROMPT_TYPES], typeField: '#node-input-promptType' });
 
-  // Presets fill the prompt; the menu resets so the same preset can be picked again.
-  const presets = $('#voxcpm-presets');
-  $('<option>').val('').text(node._('common.presets.choose')).appendTo(presets);
-  PRESETS.forEach((p, i) => {
-    $('<option>').val(String(i)).text(node._(`common.presets.${p.key}`)).attr('title', p.prompt).appendTo(presets);
-  });
-  presets.on('change', () => {
-    const chosen = String(presets.val() ?? '');
-    const p = PRESETS[Number(chosen)];
-    if (chosen !== '' && p) {
-      $('#node-input-prompt').typedInput('type', 'str');
-      $('#node-input-prompt').typedInput('value', p.prompt);
-      $('#node-input-prompt').trigger('change');
-    }
-    presets.val('');
+  const presets = preparePresets(node, $('#voxcpm-presets'), (prompt) => {
+    $('#node-input-prompt').typedInput('type', 'str');
+    $('#node-input-prompt').typedInput('value', prompt);
+    $('#node-input-prompt').trigger('change');
   });
 
   // Audio format: the choices of defaults.ts, plus an unknown one an imported flow carries.
@@ -388,24 +380,58 @@ export function prepareSynthesisDialog(node: EditorNodeInstance<SynthesisProps>,
   $('#node-input-pause').spinner({ min: 0, step: 50 });
   $('#node-input-leadIn').spinner({ min: 0, step: 100 });
 
-  preparePreview(node, type, preview, extra);
+  const prompt = $('#node-input-prompt');
+  preparePreview(node, { prefix: 'voxcpm-preview', server: '#node-input-server' }, preview, () => ({
+    type,
+    prompt: prompt.typedInput('type') === 'str' ? String(prompt.typedInput('value')) : '',
+    extra: extra(),
+  }));
   return presets;
 }
 
-/** Preview: speaks the text with this dialog's prompt through the selected server. */
-function preparePreview(node: EditorNodeInstance<SynthesisProps>, type: string, player: BlobPlayer, extra: () => PreviewExtra): void {
-  const result = $('#voxcpm-preview-result');
-  const button = $('#voxcpm-preview-button');
+/** The presets menu (`menu`, a <select>): a pick hands its prompt to `apply`; the menu resets so the same preset can be picked again. */
+export function preparePresets(t: Translator, menu: JQuery, apply: (prompt: string) => void): JQuery {
+  $('<option>').val('').text(t._('common.presets.choose')).appendTo(menu);
+  PRESETS.forEach((p, i) => {
+    $('<option>').val(String(i)).text(t._(`common.presets.${p.key}`)).attr('title', p.prompt).appendTo(menu);
+  });
+  menu.on('change', () => {
+    const chosen = String(menu.val() ?? '');
+    const p = PRESETS[Number(chosen)];
+    if (chosen !== '' && p) apply(p.prompt);
+    menu.val('');
+  });
+  return menu;
+}
+
+/** Where a dialog's Preview lives: `#<prefix>-button`, `-hint`, `-text`, `-result`, and its server picker. */
+export interface PreviewIds {
+  prefix: string;
+  /** The <select> or config-node input holding the server's id. */
+  server: string;
+}
+
+/** What Preview speaks with: the node type whose rules apply, the prompt, the reference. */
+export interface PreviewRequest {
+  type: string;
+  prompt: string;
+  extra: PreviewExtra;
+}
+
+/** Preview: speaks the text with this dialog's voice through the selected server. */
+export function preparePreview(node: Translator, ids: PreviewIds, player: BlobPlayer, request: () => PreviewRequest): void {
+  const result = $(`#${ids.prefix}-result`);
+  const button = $(`#${ids.prefix}-button`);
   const selectedServer = () => {
-    const id = String($('#node-input-server').val() ?? '');
+    const id = String($(ids.server).val() ?? '');
     return id && id !== '_ADD_' ? id : '';
   };
   const update = () => {
     const has = selectedServer() !== '';
     button.prop('disabled', !has);
-    $('#voxcpm-preview-hint').toggle(!has);
+    $(`#${ids.prefix}-hint`).toggle(!has);
   };
-  $('#node-input-server').on('change', update);
+  $(ids.server).on('change', update);
   update();
 
   const showFailure = (data: Failure | null, xhr?: HttpStatus | null) =>
@@ -416,10 +442,10 @@ function preparePreview(node: EditorNodeInstance<SynthesisProps>, type: string, 
     const id = selectedServer();
     if (!id) return;
     const server = (RED.nodes.node(id) ?? {}) as ServerView;
-    const field = $('#voxcpm-preview-text');
+    const field = $(`#${ids.prefix}-text`);
     const text = String(field.val() ?? '').trim() || field.attr('placeholder') || '';
-    const prompt = $('#node-input-prompt');
-    const body = previewBody(type, id, server, prompt.typedInput('type') === 'str' ? String(prompt.typedInput('value')) : '', extra(), text);
+    const what = request();
+    const body = previewBody(what.type, id, server, what.prompt, what.extra, text);
     let raw: XMLHttpRequest | null = null;
     button.prop('disabled', true);
     showLine(result, node._('common.preview.running'), '', true);

@@ -36,7 +36,7 @@ export const CORE_TYPES: ReadonlySet<string> = new Set([
   'mqtt out',
   'mqtt-broker',
 ]);
-export const OUR_TYPES: ReadonlySet<string> = new Set(['voxcpm-server', 'voxcpm-tts', 'voxcpm-clone']);
+export const OUR_TYPES: ReadonlySet<string> = new Set(['voxcpm-server', 'voxcpm-voice', 'voxcpm-tts', 'voxcpm-clone']);
 
 export interface ExampleOptions {
   /**

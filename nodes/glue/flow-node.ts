@@ -4,13 +4,18 @@ import { AUDIO_FORMATS, isAudioFormat, SYNTHESIS_DEFAULTS, type AudioFormat } fr
 import { internalError, isVoxcpmError, typePhrase, VoxcpmError } from '../lib/errors';
 import type { BuiltRequest, InputMessage } from '../lib/request';
 import { AUDIO_DEFAULTS, AudioSettings, SpokenAudio } from '../lib/synthesis';
+import { findVoice, type Voice } from '../lib/voice';
 import { localise } from './render-error';
 import type { FlowNodeDef, ServerState, ServerUser, SpeechServer } from './types';
+import { deployedVoices, voiceOf } from './voices';
 
-/** What both builders take: the node's prompt for this message, and the server's text limit. */
+/** What both builders take: the node's prompt for this message, the server's text limit, the named voices. */
 export interface CommonSettings {
   prompt: string;
   maxTextChars: number;
+  /** The voice msg.voice names, and the node's voice (voice.ts decides which applies). */
+  messageVoice?: Voice;
+  nodeVoice?: Voice;
 }
 
 /** Turns one message's input into a request body; throws VoxcpmError on bad input. */
@@ -32,6 +37,7 @@ interface ControlMessage extends NodeMessageInFlow {
   prompt?: unknown;
   audio?: unknown;
   referenceText?: unknown;
+  voice?: unknown;
 }
 
 /** A node's settings, read once at deploy. */
@@ -120,7 +126,7 @@ export function runFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, build: R
   };
   const render = () => {
     statusTimer = undefined;
-    const s = currentStatus();
+    const s = withVoice(currentStatus());
     const key = JSON.stringify(s);
     if (key !== shown) {
       shown = key;
@@ -135,6 +141,33 @@ export function runFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, build: R
     } else if (!statusTimer) {
       statusTimer = setTimeout(render, STATUS_MS);
     }
+  };
+
+  // ---- named voices: the node's voice setting, msg.voice, the voice shown in the status
+  /** The name of the voice the last message spoke with. */
+  let lastVoice: string | undefined;
+  /** The node's voice; VOXCPM_CONFIG when it names a voice that is not deployed. */
+  const nodeVoice = (): Voice | undefined => {
+    if (!def.voice) return undefined;
+    const voice = voiceOf(RED, def.voice);
+    if (!voice) throw new VoxcpmError('VOXCPM_CONFIG', 'node.noVoice', { type });
+    return voice;
+  };
+  // A node set to read its text or prompt from msg.voice (flows older than named voices) keeps
+  // doing so: there msg.voice is that text, not a voice's name.
+  const voiceIsOwnProperty = settings.textProperty === 'voice' || (def.promptType === 'msg' && (def.prompt ?? '').trim() === 'voice');
+  /** The voice of a message: msg.voice (looked up among the deployed voices), and the node's. */
+  const voicesOf = (msg: ControlMessage): Pick<CommonSettings, 'messageVoice' | 'nodeVoice'> => ({
+    messageVoice: voiceIsOwnProperty || msg.voice === undefined || msg.voice === null ? undefined : findVoice(msg.voice, deployedVoices(RED)),
+    nodeVoice: nodeVoice(),
+  });
+  /** A status with the voice spoken with appended (translated here: a catalog key cannot carry a name). */
+  const withVoice = (s: NodeStatus): NodeStatus => {
+    let name = lastVoice;
+    if (name === undefined && def.voice) name = voiceOf(RED, def.voice)?.name.trim();
+    if (!name || s.text === undefined || s.text === '') return s;
+    const text = String(s.text);
+    return { ...s, text: `${text.startsWith(`${type}.status.`) ? RED._(text) : text} · ${name}` };
   };
 
   const user: ServerUser = {
@@ -209,8 +242,11 @@ export function runFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, build: R
       audio: msg.audio,
       referenceText: msg.referenceText,
     };
-    const request = await build(input, { prompt: await nodePrompt(msg), maxTextChars: server.maxTextChars });
+    const request = await build(input, { prompt: await nodePrompt(msg), maxTextChars: server.maxTextChars, ...voicesOf(msg) });
     for (const w of request.warnings) warnOnce(w.kind, w.message);
+    // msg.voice on the output: the voice used, as its node names it.
+    if (request.voice !== undefined) msg.voice = request.voice;
+    lastVoice = request.voice;
     const started = Date.now();
     const options = {
       owner: node.id,

@@ -3,6 +3,7 @@ import type { AuthCredentials } from '../lib/auth';
 import type { VoxcpmError } from '../lib/errors';
 import type { ServiceState, VoxcpmService } from '../lib/service';
 import type { Synthesizer } from '../lib/synthesis';
+import type { Voice } from '../lib/voice';
 
 /** What a flow node shows about its server: the queue, the servers' health, the warm-up. */
 export interface ServerState extends ServiceState {
@@ -99,9 +100,25 @@ export interface FlowNodeDef extends NodeDef {
   outputFormat?: string;
   /** wav (the server's samples) or wav16 (16-bit PCM); msg.audioFormat overrides it. */
   audioFormat?: string;
+  /** The id of a voxcpm-voice node, or ''; msg.voice (a voice's name) overrides it. */
+  voice?: string;
 }
 
 export interface CloneNodeDef extends FlowNodeDef {
   reference?: string;
   referenceText?: string;
+}
+
+// ---------------------------------------------------------------- named voices
+
+/** The settings of a voxcpm-voice config node (the reference is a path: its audio never enters the flow). */
+export interface VoiceNodeDef extends NodeDef {
+  prompt?: string;
+  reference?: string;
+  referenceText?: string;
+}
+
+/** A deployed voxcpm-voice node: the named voice the flow nodes speak with. */
+export interface VoiceNode extends Node {
+  voice: Voice;
 }

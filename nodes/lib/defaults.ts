@@ -59,10 +59,18 @@ export const SYNTHESIS_DEFAULTS = {
   sampleRate: 0,
   /** Milliseconds of silence before the speech. */
   leadIn: 0,
+  /** The id of a voxcpm-voice node; '' for none (msg.voice may still name one). */
+  voice: '',
 } as const;
 
 /** The settings of a voxcpm-clone node: the shared ones plus its reference. */
 export const CLONE_DEFAULTS = { ...SYNTHESIS_DEFAULTS, reference: '', referenceText: '' } as const;
+
+/** The settings of a voxcpm-voice config node, as a new node gets them. */
+export const VOICE_DEFAULTS = { name: '', prompt: '', reference: '', referenceText: '' } as const;
+
+/** A voice's name (what msg.voice says) has at most this many characters. */
+export const VOICE_NAME_MAX = 60;
 
 /** The smallest piece length the editor allows. */
 export const MIN_CHUNK = 10;

@@ -1,10 +1,12 @@
 import type { TtsRequestBody } from './client';
 import { ErrorKey, phrase, typePhrase, VoxcpmError } from './errors';
 import { Reference, referenceFromValue } from './reference';
+import { chooseVoice, isCloned, type GivenSettings, type Voice, type VoiceChoice } from './voice';
 
 /**
  * The msg-to-request rules of the two flow nodes. Precedence, highest first:
- * a field of an object payload > the msg property > the node's setting.
+ * a field of an object payload > the msg property > msg.voice > the node's voice >
+ * the node's setting (written once, in voice.ts: chooseVoice).
  * A field that is present but empty counts as given ("" means "none").
  */
 
@@ -20,6 +22,8 @@ export interface BuiltRequest {
   /** audioDigest(body.audio), computed once with the reference ('' without one). */
   audioDigest: string;
   warnings: RequestWarning[];
+  /** The name of the named voice spoken with (msg.voice on the output), if any. */
+  voice?: string;
 }
 
 /** The parts of a Node-RED message these rules read. */
@@ -30,13 +34,19 @@ export interface InputMessage {
   referenceText?: unknown;
 }
 
-export interface TtsSettings {
+/** The named voices of one message: the one msg.voice names, the node's own (voice.ts). */
+export interface VoiceSettings {
+  messageVoice?: Voice;
+  nodeVoice?: Voice;
+}
+
+export interface TtsSettings extends VoiceSettings {
   prompt: string;
   /** Longer text, prompt or transcript is refused before any work (ServiceLimits.maxTextChars). */
   maxTextChars?: number;
 }
 
-export interface CloneSettings {
+export interface CloneSettings extends VoiceSettings {
   prompt: string;
   /** Longer text, prompt or transcript is refused before any work, the reference file unread. */
   maxTextChars?: number;
@@ -94,7 +104,8 @@ function codePoints(text: string, max: number): number {
 export function buildTtsRequest(msg: InputMessage, settings: TtsSettings): BuiltRequest {
   const fields = payloadFields(msg);
   const text = readText(msg, fields);
-  const prompt = pickString([field(fields, 'prompt'), fromMsg(msg.prompt, 'msg.prompt')]) ?? settings.prompt;
+  const choice = chooseVoice(voiceLevels(msg, fields, settings, false));
+  const prompt = pickString([choice.prompt]) ?? '';
   if (settings.maxTextChars !== undefined) checkTextLimits({ text, prompt, reference_text: '' }, settings.maxTextChars);
   const warnings: RequestWarning[] = [];
   const dropped = [field(fields, 'audio'), fromMsg(msg.audio, 'msg.audio'), field(fields, 'reference_text'), fromMsg(msg.referenceText, 'msg.referenceText')]
@@ -106,50 +117,95 @@ export function buildTtsRequest(msg: InputMessage, settings: TtsSettings): Built
       message: `voxcpm-tts does not clone voices: ${dropped.join(', ')} ignored. Use a voxcpm-clone node for reference audio.`,
     });
   }
-  return { body: { text, prompt, audio: '', reference_text: '' }, audioDigest: '', warnings };
+  return { body: { text, prompt, audio: '', reference_text: '' }, audioDigest: '', warnings, voice: choice.voice?.name.trim() };
 }
 
 export async function buildCloneRequest(msg: InputMessage, settings: CloneSettings, loadFile: ReferenceLoader): Promise<BuiltRequest> {
   const fields = payloadFields(msg);
   const text = readText(msg, fields);
-  let prompt = pickString([field(fields, 'prompt'), fromMsg(msg.prompt, 'msg.prompt')]) ?? settings.prompt;
-  const referenceText =
-    pickString([field(fields, 'reference_text'), fromMsg(msg.referenceText, 'msg.referenceText')]) ?? settings.referenceText;
+  const choice = chooseVoice(voiceLevels(msg, fields, settings, true));
+  let prompt = pickString([choice.prompt]) ?? '';
+  const referenceText = pickString([choice.referenceText]) ?? '';
   if (settings.maxTextChars !== undefined) checkTextLimits({ text, prompt, reference_text: referenceText }, settings.maxTextChars);
   const warnings: RequestWarning[] = [];
 
-  const given = field(fields, 'audio') ?? fromMsg(msg.audio, 'msg.audio');
-  let reference: Reference;
-  if (given !== undefined) {
-    if (isEmpty(given.value)) {
-      throw new VoxcpmError('VOXCPM_AUDIO_MISSING', 'request.referenceEmpty', { name: given.name });
-    }
-    reference = referenceFromValue(given.value, given.name);
-  } else if (settings.reference.trim() !== '') {
-    reference = await loadFile(settings.reference.trim());
-  } else {
+  const reference = await referenceOf(choice, loadFile);
+  if (!reference) {
+    // A designed voice (named) speaks without reference, on voxcpm-clone too.
+    if (choice.voice) return { body: { text, prompt, audio: '', reference_text: '' }, audioDigest: '', warnings, voice: choice.voice.name.trim() };
     throw new VoxcpmError(
       'VOXCPM_AUDIO_MISSING',
       'request.noReference',
     );
   }
   if (reference.warning) warnings.push(reference.warning);
-
-  // Ultimate cloning (with a transcript) requires the prompt to be exactly "".
-  if (referenceText.trim() !== '') {
-    if (prompt.trim() !== '') {
-      warnings.push({
-        kind: 'prompt-dropped',
-        message: 'With a reference transcript (ultimate cloning) the prompt must be empty: the prompt was not sent',
-      });
-    }
-    prompt = '';
-  }
+  prompt = ultimatePrompt(prompt, referenceText, warnings);
   return {
     body: { text, prompt, audio: reference.base64, reference_text: referenceText.trim() === '' ? '' : referenceText },
     audioDigest: reference.digest,
     warnings,
+    voice: choice.voice?.name.trim(),
   };
+}
+
+/**
+ * voxcpm-tts with its settings' named voices: a cloned voice sends its reference (and
+ * transcript), the one way voxcpm-tts sends reference audio; otherwise buildTtsRequest.
+ * Rejects as buildTtsRequest does, and as Voice.loadReference does.
+ */
+export async function buildTtsVoiceRequest(msg: InputMessage, settings: TtsSettings): Promise<BuiltRequest> {
+  const built = buildTtsRequest(msg, settings);
+  const voice = settings.messageVoice ?? settings.nodeVoice;
+  if (!voice || !isCloned(voice)) return built;
+  const referenceText = voice.referenceText.trim() === '' ? '' : voice.referenceText;
+  if (settings.maxTextChars !== undefined) checkTextLimits({ ...built.body, reference_text: referenceText }, settings.maxTextChars);
+  const reference = await voice.loadReference();
+  const warnings = [...built.warnings];
+  if (reference.warning) warnings.push(reference.warning);
+  const prompt = ultimatePrompt(built.body.prompt, referenceText, warnings);
+  return { ...built, body: { ...built.body, prompt, audio: reference.base64, reference_text: referenceText }, audioDigest: reference.digest, warnings };
+}
+
+/**
+ * The levels of chooseVoice from a message and the node's settings. voxcpm-tts (`clones`
+ * false) takes no audio or transcript from a message: those are dropped with a warning.
+ */
+function voiceLevels(msg: InputMessage, fields: Fields | undefined, settings: TtsSettings & Partial<CloneSettings>, clones: boolean) {
+  const payload: GivenSettings = { prompt: field(fields, 'prompt') };
+  const message: GivenSettings = { prompt: fromMsg(msg.prompt, 'msg.prompt') };
+  if (clones) {
+    payload.audio = field(fields, 'audio');
+    payload.referenceText = field(fields, 'reference_text');
+    message.audio = fromMsg(msg.audio, 'msg.audio');
+    message.referenceText = fromMsg(msg.referenceText, 'msg.referenceText');
+  }
+  const own = { prompt: settings.prompt, reference: settings.reference ?? '', referenceText: settings.referenceText ?? '' };
+  return { payload, message, messageVoice: settings.messageVoice, nodeVoice: settings.nodeVoice, own };
+}
+
+/** The reference audio chooseVoice picked, read or checked; undefined for none. */
+async function referenceOf(choice: VoiceChoice, loadFile: ReferenceLoader): Promise<Reference | undefined> {
+  const source = choice.reference;
+  if (!source) return undefined;
+  if (source.from === 'voice') return source.voice.loadReference();
+  if (source.from === 'node') return loadFile(source.file);
+  const given = source.given;
+  if (isEmpty(given.value)) {
+    throw new VoxcpmError('VOXCPM_AUDIO_MISSING', 'request.referenceEmpty', { name: given.name });
+  }
+  return referenceFromValue(given.value, given.name);
+}
+
+/** Ultimate cloning (with a transcript) requires the prompt to be exactly "": the prompt to send. */
+function ultimatePrompt(prompt: string, referenceText: string, warnings: RequestWarning[]): string {
+  if (referenceText.trim() === '') return prompt;
+  if (prompt.trim() !== '') {
+    warnings.push({
+      kind: 'prompt-dropped',
+      message: 'With a reference transcript (ultimate cloning) the prompt must be empty: the prompt was not sent',
+    });
+  }
+  return '';
 }
 
 interface Given {

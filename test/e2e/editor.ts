@@ -42,7 +42,7 @@ fs.mkdirSync(ARTIFACTS, { recursive: true });
 /** en-US and zh-CN; any other locale is checked as English. */
 const LOCALES = (arg('locales') ?? 'en-US,zh-CN').split(',').map((l) => l.trim()).filter(Boolean);
 /** The whole run; everything is torn down when it is over, pass or fail. */
-const RUN_LIMIT_MS = 150_000;
+const RUN_LIMIT_MS = 240_000;
 /** The README's pictures must stay small. */
 const MAX_SHOT_BYTES = 250 * 1024;
 
@@ -101,7 +101,7 @@ async function check(name: string, fn: () => Promise<void>): Promise<boolean> {
 
 const CJK = /[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]/;
 const HAN = /[\u3400-\u9fff]/;
-const RAW_KEY = /\bvoxcpm-(server|tts|clone)\.[A-Za-z]+(\.[A-Za-z]+)*/;
+const RAW_KEY = /\bvoxcpm-(server|voice|tts|clone)\.[A-Za-z]+(\.[A-Za-z]+)*/;
 
 // ---------------------------------------------------------------- the flow
 
@@ -114,6 +114,7 @@ const IDS = {
   clone: 'edcln000000000001',
   debugClone: 'eddbg000000000002',
   server: 'edsrv000000000001',
+  voice: 'edvoc000000000001',
 };
 const LAUNDRY = '洗衣机已经洗好了。';
 const CLONE_TEXT = '接下来我们继续介绍系统的核心功能。';
@@ -137,6 +138,7 @@ function flows(url: string): FlowNode[] {
       id: IDS.server, type: 'voxcpm-server', name: 'VoxCPM2 simulator', url, timeout: '60', concurrency: '1', queueLimit: '100', retries: '1',
       maxResponseMB: '100', warmup: false, cache: true, cacheSize: '64', cacheDir: '', urlTtl: '600', publicUrl: '', authType: 'none', headerName: '', tls: '', proxy: '',
     },
+    { id: IDS.voice, type: 'voxcpm-voice', name: 'Anna', prompt: '', reference: REFERENCE, referenceText: TRANSCRIPT },
   ];
 }
 
@@ -439,6 +441,47 @@ async function runLocale(browser: Browser, url: string, sim: VoxCpmSimulator, lo
         await tidyTray(page);
         await shoot(page, zh ? 'tts-dialog-zh' : 'tts-dialog-en', TOP_TRAY, !zh);
       });
+      // The voice field, and the voice dialog opened from it (the pencil), over the tts dialog.
+      let voiceOpen = false;
+      await check(`${tag}: tts dialog: the voice field offers the named voice`, async () => {
+        const options = await page.locator('#node-input-voice option').allInnerTexts();
+        assert(options.some((o) => o.trim() === 'Anna'), `voice options ${JSON.stringify(options)}`);
+        await page.locator('#node-input-voice').selectOption(IDS.voice);
+      });
+      await check(`${tag}: voice dialog (from the tts dialog) opens, labels translated, reference info (11 s)`, async () => {
+        await page.locator('#node-input-btn-voice-edit').click();
+        await page.locator('#voxcpm-voice-presets').waitFor({ state: 'visible' });
+        voiceOpen = true;
+        assertTranslated(await dialogTexts(page), zh);
+        const info = await settledText(page, '#voxcpm-voice-reference-info');
+        assert(/\b11(\.\d)?\b/.test(info) && /Hz/.test(info) && !/✘/.test(info), `info ${JSON.stringify(info)}`);
+        const state = await page.evaluate(() => {
+          const $ = (globalThis as any).$;
+          return { name: $('#node-config-input-name').val(), presets: $('#voxcpm-voice-presets').prop('disabled'), hint: $('#voxcpm-voice-ultimate').is(':visible'), server: $('#voxcpm-voice-server').val() };
+        });
+        assert(state.name === 'Anna' && state.presets === true && state.hint === true, `dialog ${JSON.stringify(state)}`);
+        assert(state.server === IDS.server, `Preview's server ${JSON.stringify(state.server)}`);
+      });
+      if (voiceOpen) {
+        await check(`${tag}: voice dialog: Preview speaks the cloned voice (reference and transcript sent, prompt empty)`, async () => {
+          const line = zh ? '门铃响了。' : 'Someone is at the door.';
+          const from = sim.requests.length;
+          await page.locator('#voxcpm-voice-preview-text').fill(line);
+          await page.locator('#voxcpm-voice-preview-button').click();
+          const text = await settledText(page, '#voxcpm-voice-preview-result', 30_000);
+          assert(/48000/.test(text) && !/✘/.test(text), `result ${JSON.stringify(text)}`);
+          const sent = bodies(sim, from).find((b) => b.text === line);
+          assert(sent && String(sent.audio).length > 10_000 && sent.reference_text === TRANSCRIPT && sent.prompt === '', `sent ${JSON.stringify(sent && { ...sent, audio: String(sent.audio).length })}`);
+          await tidyTray(page);
+          await shoot(page, zh ? 'voice-dialog-zh' : 'voice-dialog-en', TOP_TRAY);
+        });
+        await check(`${tag}: voice dialog closes back to the tts dialog`, async () => {
+          await closeTray(page, '#node-config-dialog-cancel');
+          await page.locator('#voxcpm-tts-tabs').waitFor({ state: 'visible' });
+          // The tts node keeps its own prompt below: no voice.
+          await page.evaluate(() => (globalThis as any).$('#node-input-voice').val('').trigger('change'));
+        });
+      }
       // The change that is deployed below: a name (and the preset's prompt) saved with Done.
       await check(`${tag}: tts dialog: rename and Done`, async () => {
         await page.locator('#node-input-name').fill(zh ? '洗衣机提醒' : 'Laundry done');

@@ -123,9 +123,9 @@ async function main(): Promise<void> {
   };
   try {
     const types = (await (await fetch(`${nodeRed.url}/nodes`, { headers: { Accept: 'application/json' } })).json()) as Array<{ types: string[] }>;
-    await check('the palette has voxcpm-server, voxcpm-tts and voxcpm-clone', async () => {
+    await check('the palette has voxcpm-server, voxcpm-voice, voxcpm-tts and voxcpm-clone', async () => {
       const all = types.flatMap((t) => t.types);
-      for (const t of ['voxcpm-server', 'voxcpm-tts', 'voxcpm-clone']) if (!all.includes(t)) throw new Error(`${t} missing`);
+      for (const t of ['voxcpm-server', 'voxcpm-voice', 'voxcpm-tts', 'voxcpm-clone']) if (!all.includes(t)) throw new Error(`${t} missing`);
     });
     // Every inject whose message can end in a WAV file (through any chain of nodes) is clicked,
     // in the order of the examples, and each of those files must be written anew.
@@ -153,6 +153,28 @@ async function main(): Promise<void> {
         const res = await fetch(endpoint, { signal: AbortSignal.timeout(10000) });
         const text = await res.text();
         if (res.status !== 400 || !text.includes('VOXCPM_TEXT_EMPTY')) throw new Error(`HTTP ${res.status}: ${text.slice(0, 200)}`);
+      });
+    }
+    // An endpoint that takes ?voice= (msg.voice, examples/13): a cloned voice sends its recording, an unknown one is a 400 listing the voices.
+    for (const node of flows.filter((n) => n.type === 'http in' && n.method === 'get')) {
+      const reads = downstream(flows, node).some((n) => n.type === 'change' && JSON.stringify(n.rules ?? []).includes('req.query.voice'));
+      const voices = flows.filter((n) => n.type === 'voxcpm-voice');
+      const cloned = voices.find((n) => String(n.reference ?? '') !== '');
+      if (!reads || !cloned) continue;
+      const endpoint = `${nodeRed.url}${String(node.url)}`;
+      await check(`GET ${String(node.url)}?voice=${String(cloned.name)} speaks the cloned voice (its recording sent)`, async () => {
+        const from = sim.requests.length;
+        const res = await fetch(`${endpoint}?voice=${encodeURIComponent(String(cloned.name).toUpperCase())}&text=${encodeURIComponent('smoke voice')}`, { signal: AbortSignal.timeout(30000) });
+        const body = Buffer.from(await res.arrayBuffer());
+        if (res.status !== 200 || body.toString('latin1', 0, 4) !== 'RIFF') throw new Error(`HTTP ${res.status}: ${body.toString('utf8', 0, 200)}`);
+        const sent = sim.requests.slice(from).map((r) => r.body as { text?: string; audio?: string }).find((b) => b && b.text === 'smoke voice');
+        if (!sent || String(sent.audio ?? '').length < 10000) throw new Error('the simulator got no reference audio');
+      });
+      await check(`GET ${String(node.url)}?voice=nobody answers 400 listing the voices`, async () => {
+        const res = await fetch(`${endpoint}?voice=nobody&text=hi`, { signal: AbortSignal.timeout(10000) });
+        const text = await res.text();
+        const named = voices.every((v) => text.includes(String(v.name)));
+        if (res.status !== 400 || !text.includes('VOXCPM_INPUT_INVALID') || !named) throw new Error(`HTTP ${res.status}: ${text.slice(0, 200)}`);
       });
     }
     await check('an empty text reaches the Catch node as VOXCPM_TEXT_EMPTY', async () => {

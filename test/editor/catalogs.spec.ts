@@ -6,7 +6,9 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cloneDef, channelsText, referenceInfoText } from '../../editor/clone';
+import { cloneDef } from '../../editor/clone';
+import { channelsText, referenceInfoText } from '../../editor/reference';
+import { voiceDef, voiceNameVerdict } from '../../editor/voice';
 import { audioFormatChoices, failureText, previewOkText, sampleRateChoices } from '../../editor/common';
 import { serverDef, testOkText, urlVerdict } from '../../editor/server';
 import { ttsDef } from '../../editor/tts';
@@ -20,7 +22,7 @@ const SAME_IN_CHINESE = ['VoxCPM2', 'VoxCPM', 'Node-RED', 'WAV', 'URL', 'HTTP', 
 const NEUTRAL = /[\s\d.,:;/()\-–—…%+✔✘·]+/g;
 const CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
 
-const DEFS = { 'voxcpm-server': serverDef, 'voxcpm-tts': ttsDef, 'voxcpm-clone': cloneDef } as const;
+const DEFS = { 'voxcpm-server': serverDef, 'voxcpm-voice': voiceDef, 'voxcpm-tts': ttsDef, 'voxcpm-clone': cloneDef } as const;
 
 /**
  * The status keys the runtime uses, with their parameters, read from its source: `t('key')` or
@@ -47,7 +49,7 @@ function editorLiteralKeys(): Set<string> {
   const keys = new Set<string>();
   for (const file of fs.readdirSync(path.join(root, 'editor')).filter((f) => f.endsWith('.ts'))) {
     const src = read(`editor/${file}`);
-    for (const m of src.matchAll(/['`]((?:common|voxcpm-server|voxcpm-tts|voxcpm-clone|\$\{type\})\.[A-Za-z0-9.${}]+)['`]/g)) {
+    for (const m of src.matchAll(/['`]((?:common|voxcpm-server|voxcpm-voice|voxcpm-tts|voxcpm-clone|\$\{type\})\.[A-Za-z0-9.${}]+)['`]/g)) {
       const expanded = m[1].includes('${type}') ? FLOW_NODES.map((t) => m[1].replace('${type}', t)) : [m[1]];
       for (const k of expanded) {
         if (k.includes('${p.key}')) for (const p of PRESETS) keys.add(k.replace('${p.key}', p.key));
@@ -81,13 +83,14 @@ function editorRuntimeKeys(cat: Catalog): Set<string> {
   testOkText(t, { ok: true, sampleRate: 48000, latencyMs: 10 });
   for (const n of [1, 2, 6]) channelsText(t, n);
   referenceInfoText(t, { ok: true, duration: 1, sampleRate: 16000, channels: 1 });
+  voiceNameVerdict(t, 'x'.repeat(100));
   return used;
 }
 
 describe('editor: the catalogs', function () {
   const cats = Object.fromEntries(LANGS.map((l) => [l, catalog(l)])) as Record<(typeof LANGS)[number], Catalog>;
 
-  it('one catalog per language, sections common, the three nodes and errors (the runtime\'s, checked by test/lib/errors.spec)', function () {
+  it('one catalog per language, sections common, the four nodes and errors (the runtime\'s, checked by test/lib/errors.spec)', function () {
     for (const lang of LANGS) {
       assert.deepEqual(Object.keys(cats[lang]), SECTIONS, `${lang}: sections`);
       for (const node of NODES) assert.ok(!fs.existsSync(path.join(root, `nodes/locales/${lang}/${node}.json`)), `${lang}: ${node}.json is left over`);

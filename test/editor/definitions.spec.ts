@@ -10,10 +10,11 @@ import * as vm from 'node:vm';
 import { cloneDef } from '../../editor/clone';
 import { serverDef } from '../../editor/server';
 import { ttsDef } from '../../editor/tts';
+import { voiceDef } from '../../editor/voice';
 import { SERVER_CREDENTIALS } from '../../nodes/lib/defaults';
-import { catalog, checkMarkup, FLOW_NODES, HTML_VOIDS, LANGS, NODES, builtTemplates, read, root, scriptBlocks, translator, type Lang, type NodeType } from './support';
+import { catalog, checkMarkup, CONFIG_NODES, FLOW_NODES, HTML_VOIDS, LANGS, NODES, builtTemplates, read, root, scriptBlocks, translator, type Lang, type NodeType } from './support';
 
-const DEFS = { 'voxcpm-server': serverDef, 'voxcpm-tts': ttsDef, 'voxcpm-clone': cloneDef } as const;
+const DEFS = { 'voxcpm-server': serverDef, 'voxcpm-voice': voiceDef, 'voxcpm-tts': ttsDef, 'voxcpm-clone': cloneDef } as const;
 const BUNDLE_SRC = 'resources/@voxcpm/node-red-voxcpm/voxcpm-editor.js';
 
 // The <h3> sections of each help text, in this order. A config node has no wires, so its
@@ -34,7 +35,7 @@ describe('editor: the node set', function () {
     for (const node of NODES) assert.ok(!fs.existsSync(path.join(root, 'nodes', `${node}.html`)), `nodes/${node}.html is left over`);
   });
 
-  it('voxcpm.html: the three templates and one script tag that loads the bundle, no inline JavaScript', function () {
+  it('voxcpm.html: the four templates and one script tag that loads the bundle, no inline JavaScript', function () {
     assert.deepEqual([...templates.keys()].sort(), [...NODES].sort());
     const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
     const code = scripts.filter((m) => !/type="text\/html"/.test(m[1]));
@@ -46,7 +47,7 @@ describe('editor: the node set', function () {
 
   for (const node of NODES) {
     it(`${node}: its template edits every property, and edits nothing else`, function () {
-      const prefix = node === 'voxcpm-server' ? 'node-config-input-' : 'node-input-';
+      const prefix = CONFIG_NODES.includes(node) ? 'node-config-input-' : 'node-input-';
       const ids = new Set([...(templates.get(node) ?? '').matchAll(/id="([^"]+)"/g)].map((m) => m[1]));
       const def = DEFS[node] as { defaults: object; credentials?: object };
       const props = [...Object.keys(def.defaults), ...Object.keys(def.credentials ?? {})];
@@ -163,17 +164,17 @@ describe('editor: the node set', function () {
       }
     });
 
-    it('resources/voxcpm-editor.js is one script that registers the three types with the editor', function () {
+    it('resources/voxcpm-editor.js is one script that registers the four types with the editor', function () {
       const src = fs.readFileSync(path.join(root, 'resources', 'voxcpm-editor.js'), 'utf8');
       assert.ok(!/\brequire\(|^\s*(import|export)\b/m.test(src), 'a browser script: no require, import or export');
       const registered: Array<{ type: string; def: { category?: string } }> = [];
       const RED = { nodes: { registerType: (type: string, def: { category?: string }) => registered.push({ type, def }) } };
       vm.runInNewContext(src, { RED, URL, setTimeout });
       assert.deepEqual(registered.map((r) => r.type), [...NODES]);
-      assert.deepEqual(registered.map((r) => r.def.category), ['config', 'VoxCPM', 'VoxCPM']);
+      assert.deepEqual(registered.map((r) => r.def.category), ['config', 'config', 'VoxCPM', 'VoxCPM']);
     });
 
-    it('the node set registers the three node types in a runtime', async function () {
+    it('the node set registers the four node types in a runtime', async function () {
       const { helper, NODES_DIR } = await import('../support/runtime');
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const set = require(path.join(NODES_DIR, 'voxcpm.js')) as Parameters<typeof helper.load>[0];
@@ -181,10 +182,11 @@ describe('editor: the node set', function () {
         { id: 's1', type: 'voxcpm-server', url: 'http://127.0.0.1:9' },
         { id: 't1', type: 'voxcpm-tts', server: 's1', wires: [] },
         { id: 'c1', type: 'voxcpm-clone', server: 's1', wires: [] },
+        { id: 'v1', type: 'voxcpm-voice', name: 'Anna', prompt: 'warm' },
       ];
       try {
         await helper.load(set, flow);
-        for (const id of ['s1', 't1', 'c1']) assert.ok(helper.getNode(id), `${id} did not start`);
+        for (const id of ['s1', 't1', 'c1', 'v1']) assert.ok(helper.getNode(id), `${id} did not start`);
       } finally {
         await helper.unload();
       }

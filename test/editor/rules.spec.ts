@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import * as os from 'node:os';
-import { isUltimate, referenceInfoText } from '../../editor/clone';
+import { isUltimate, referenceInfoText } from '../../editor/reference';
 import { audioFormatChoices, propertyOk, sampleRateChoices, type Translator } from '../../editor/common';
 import { httpUrlOk, serverDef, urlVerdict } from '../../editor/server';
 import { ttsDef } from '../../editor/tts';

@@ -18,7 +18,9 @@ export const read = (rel: string): string => fs.readFileSync(path.join(root, rel
  */
 export const builtTemplates = (): string => read('dist/nodes/voxcpm.html');
 
-export const NODES = ['voxcpm-server', 'voxcpm-tts', 'voxcpm-clone'] as const;
+export const NODES = ['voxcpm-server', 'voxcpm-voice', 'voxcpm-tts', 'voxcpm-clone'] as const;
+/** The config nodes (no wires; their fields are node-config-input-*). */
+export const CONFIG_NODES: readonly NodeType[] = ['voxcpm-server', 'voxcpm-voice'];
 export type NodeType = (typeof NODES)[number];
 export const FLOW_NODES: NodeType[] = ['voxcpm-tts', 'voxcpm-clone'];
 export const LANGS = ['en-US', 'zh-CN'] as const;
