@@ -145,7 +145,7 @@ export function splitText(text: string, maxChunk: number): string[] {
   const max = Number.isNaN(maxChunk) ? MIN_CHUNK : Math.max(MIN_CHUNK, Math.floor(maxChunk));
   if (text.length <= max) return [text]; // never more graphemes than code units
   const graphemes = graphemeIndex(text);
-  if (graphemes[text.length] <= max) return [text];
+  if (graphemes && graphemes[text.length] <= max) return [text];
   const found = findCuts(text);
   if (!found) return [text];
   const splitter = new Splitter(text, max, found.cuts, found.words, graphemes);
@@ -195,6 +195,9 @@ function findCuts(text: string): { cuts: Cut[]; words: number[] } | undefined {
 
 /** Whether text[wordStart, at) ends with an abbreviation of ABBREVIATIONS (white space after it allowed). */
 function endsWithAbbreviation(text: string, wordStart: number, at: number): boolean {
+  let end = at;
+  while (end > wordStart && isWhiteSpace(text.charCodeAt(end - 1))) end--;
+  if (text[end - 1] !== '.') return false;
   // The token may start before the word segment ("e.g" is one word, "Ph.D" too, "(Mr" not).
   const from = Math.max(0, wordStart - 16);
   const m = LAST_TOKEN.exec(text.slice(from, at));
@@ -202,11 +205,20 @@ function endsWithAbbreviation(text: string, wordStart: number, at: number): bool
 }
 
 /**
+ * Text in which every code unit is a grapheme cluster of its own: ASCII (but CR,
+ * which joins LF), Latin-1 and Latin Extended, general punctuation (not the
+ * joiners), CJK punctuation, kana and ideographs, full-width forms (not the
+ * combining kana marks). Most text is, and needs no segmentation to be counted.
+ */
+const ONE_UNIT_CLUSTERS = /^[\t\n\v\f\x20-\x7e\u00a0-\u024f\u2000-\u200b\u2010-\u2027\u2030-\u205e\u3000-\u3029\u3030-\u3098\u309b-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uff9d\uffa0-\uffef]*$/;
+
+/**
  * For each code unit index i of `text` (and text.length), the number of grapheme
  * clusters that start before i: graphemes in text[a, b) = g[b] - g[a] when a and
- * b are cluster boundaries.
+ * b are cluster boundaries. Undefined when every code unit is a cluster.
  */
-function graphemeIndex(text: string): Int32Array {
+function graphemeIndex(text: string): Int32Array | undefined {
+  if (ONE_UNIT_CLUSTERS.test(text)) return undefined;
   const g = new Int32Array(text.length + 1);
   let count = 0;
   let last = 0;
@@ -342,14 +354,14 @@ class Splitter {
     /** Start, end, start, end... of the speakable words. */
     private readonly words: number[],
     /** See graphemeIndex. */
-    private readonly graphemes: Int32Array,
+    private readonly graphemes: Int32Array | undefined,
   ) {}
 
   /** Whether text[start, end), trimmed, fits in one request (counted in grapheme clusters). */
   fits(start: number, end: number): boolean {
     if (end - start <= this.max) return true;
     const [s, e] = this.trimmed(start, end);
-    return this.graphemes[e] - this.graphemes[s] <= this.max;
+    return (this.graphemes ? this.graphemes[e] - this.graphemes[s] : e - s) <= this.max;
   }
 
   private trimmed(start: number, end: number): [number, number] {
