@@ -86,16 +86,24 @@ export function normalizeNumbersWith(w: Words, text: string): string {
   if (!HAS_DIGIT.test(text)) return text;
   // Full-width digits (０-９) are digits.
   const source = text.replace(/[\uff10-\uff19]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0));
-  let out = '';
-  for (const { segment } of sentences().segment(source)) {
-    out += /[0-9]/.test(segment) ? normalizeSentence(w, segment, HAN.test(segment) ? 'zh' : 'en') : segment;
-  }
-  return out;
+  return readTokens(w, source, sentenceLanguages(source));
 }
 
 let sentenceSegmenter: Intl.Segmenter | undefined;
-function sentences(): Intl.Segmenter {
-  return (sentenceSegmenter ??= new Intl.Segmenter('en', { granularity: 'sentence' }));
+
+interface Sentence {
+  end: number;
+  lang: NumberLanguage;
+}
+
+/** Each sentence's end and language: Chinese when it has a Han character. */
+function sentenceLanguages(text: string): Sentence[] {
+  sentenceSegmenter ??= new Intl.Segmenter('en', { granularity: 'sentence' });
+  const spans: Sentence[] = [];
+  for (const { segment, index } of sentenceSegmenter.segment(text)) {
+    spans.push({ end: index + segment.length, lang: HAN.test(segment) ? 'zh' : 'en' });
+  }
+  return spans;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -127,10 +135,17 @@ function unsignedWords(w: Words, int: string, frac: string | undefined, lang: Nu
   return lang === 'en' ? `${whole} point ${digitsWords(frac, lang)}` : `${whole}点${digitsWords(frac, lang)}`;
 }
 
+/** The spoken sign: minus/负 for - and −, plus/正 for +; for a temperature in Chinese 零下/零上. */
+function signWords(sign: string | undefined, lang: NumberLanguage, temperature = false): string {
+  if (!sign) return '';
+  const plus = sign === '+';
+  if (lang === 'en') return plus ? 'plus ' : 'minus ';
+  if (temperature) return plus ? '零上' : '零下';
+  return plus ? '正' : '负';
+}
+
 function numberWords(w: Words, sign: string | undefined, int: string, frac: string | undefined, lang: NumberLanguage): string {
-  const words = unsignedWords(w, int, frac, lang);
-  if (!sign) return words;
-  return lang === 'en' ? `minus ${words}` : `负${words}`;
+  return signWords(sign, lang) + unsignedWords(w, int, frac, lang);
 }
 
 /** English plural unless the number is exactly 1. */
@@ -210,10 +225,10 @@ const CURRENCIES: Record<string, Currency> = {
 function currencyWords(w: Words, symbol: string, g: Groups, lang: NumberLanguage): string {
   const { sign, int = '0', frac, scale } = g;
   const c = CURRENCIES[symbol === '￥' || symbol === '元' ? '¥' : symbol];
-  const minus = sign ? (lang === 'en' ? 'minus ' : '负') : '';
+  const minus = signWords(sign, lang);
   const plain = int.replace(/,/g, '');
   if (lang === 'zh') {
-    if (scale) return `${minus}${unsignedWords(w, plain, frac, 'zh')}${scale}${c.zh}`;
+    if (scale) return `${minus}${plain === '2' && !frac ? '两' : unsignedWords(w, plain, frac, 'zh')}${scale}${c.zh}`;
     if (c.zh === '元' && (frac === undefined || frac.length <= 2)) {
       // 元角分: 3.50 → 三元五角, 3.05 → 三元零五分, 0.5 → 五角.
       const [jiao, fen] = [Number(frac?.[0] ?? 0), Number(frac?.[1] ?? 0)];
@@ -293,7 +308,7 @@ const UNITS: Record<string, [string, string, string]> = {
 };
 
 /** Measure words after which 2 is 两 (两个, 两次), unless 第 comes before (第二个). */
-const ZH_MEASURE = /^(?:个|位|次|只|件|天|周|小时|分钟|秒钟|种|条|台|辆|张|本|块|杯|人|岁|倍|年|层|间|套|份|瓶|碗|把|双|对|句|遍|趟|圈|半)/;
+const ZH_MEASURE = /^(?:千|万|亿|个|位|次|只|件|天|周|小时|分钟|秒钟|种|条|台|辆|张|本|块|杯|人|岁|倍|年|层|间|套|份|瓶|碗|把|双|对|句|遍|趟|圈|半)/;
 
 // ---------------------------------------------------------------------------------------------
 // Tokens
@@ -301,7 +316,7 @@ const ZH_MEASURE = /^(?:个|位|次|只|件|天|周|小时|分钟|秒钟|种|条
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 /** An unsigned number: 1,234.5 or 23.5 or 7 (bounded repetitions: linear time). */
 const NUM = String.raw`(?<int>\d{1,3}(?:,\d{3}){1,5}|\d{1,40})(?:\.(?<frac>\d{1,20}))?`;
-const SIGN = String.raw`(?<sign>[-−])?`;
+const SIGN = String.raw`(?<sign>[-−+])?`;
 /**
  * Where a token may start: not after a Latin/Greek/Cyrillic letter, a digit or _ (CO2, 4x4), nor
  * after a digit and a point or colon (the 5 of PM2.5, the 9 of 16:9); Han is fine (温度23度).
@@ -319,7 +334,7 @@ const DEGREE = String.raw`°\s?[CF]|℃|℉|°`;
 interface Context {
   w: Words;
   lang: NumberLanguage;
-  /** The sentence before and after the token. */
+  /** The text just before and after the token (8 characters each). */
   before: string;
   after: string;
   /** The token follows a token that was read (a range's dash). */
@@ -340,6 +355,14 @@ interface Rule {
 const monthIndex = (name: string) => MONTHS_EN.findIndex((m) => m.startsWith(name.slice(0, 3))) + 1;
 
 const RULES: Rule[] = [
+  {
+    // Digits in a URL are part of a name (clean text drops a link's URL; a bare one may remain).
+    name: 'url',
+    pattern: String.raw`(?:(?:https?|s?ftps?|wss?|rtsps?|mqtts?|file):\/\/|www\.)[^\s<>"]{1,2000}`,
+    start: String.raw`(?<![\p{L}\p{N}_])`,
+    end: '',
+    read: () => undefined,
+  },
   {
     name: 'iso date',
     pattern: String.raw`(?<y>\d{4})(?<sep>[-/.])(?<mo>\d{1,2})[-/.](?<d>\d{1,2})(?:T(?<time>\d{2}:\d{2}(?::\d{2})?)Z?)?`,
@@ -398,6 +421,12 @@ const RULES: Rule[] = [
     read: (g, ctx) => meridiemTime(g, ctx),
   },
   {
+    name: 'time with a point and a.m./p.m.',
+    pattern: String.raw`(?<h>\d{1,2})\.(?<m>\d{2})\s?(?<ap>${MERIDIEM})`,
+    end: '',
+    read: (g, ctx) => meridiemTime(g, ctx),
+  },
+  {
     name: 'hour with a.m./p.m.',
     pattern: String.raw`(?<h>\d{1,2})\s?(?<ap>${MERIDIEM})`,
     end: '',
@@ -406,12 +435,20 @@ const RULES: Rule[] = [
   {
     name: 'phone number',
     pattern: [
-      String.raw`\+\d{1,3}(?:[ \-]?(?:\(\d{1,4}\)|\d{1,5})){1,6}`,
+      // +, a country code and groups (+1 555 123 4567, +1 (555) 123-4567), or + and 8–15 digits.
+      String.raw`\+\d{1,3}(?:[ \-](?:\(\d{1,4}\)|\d{1,5})){2,5}|\+\d{8,15}`,
       String.raw`(?:\(\d{3}\)\s?|\d{3}[-. ])\d{3}[-. ]\d{4}`,
       String.raw`1\d{2}[- ]\d{4}[- ]\d{4}`,
       String.raw`0\d{2,3}-\d{7,8}`,
     ].join('|'),
     read: (_g, ctx, token) => phoneWords(token, ctx.lang),
+  },
+  {
+    // 3/4 is a fraction or a date without a year, 24/7 neither: left to the server.
+    name: 'numbers with a slash',
+    pattern: String.raw`\d{1,4}\/\d{1,4}`,
+    end: String.raw`(?![\p{sc=Latin}\p{N}_]|[.:/]\d)`,
+    read: () => undefined,
   },
   {
     name: 'version or address',
@@ -438,8 +475,7 @@ const RULES: Rule[] = [
     end: '',
     read: (g, ctx) => {
       const n = unsignedWords(ctx.w, g.int as string, g.frac, ctx.lang);
-      if (ctx.lang === 'en') return `${g.sign ? 'minus ' : ''}${n} percent`;
-      return `${g.sign ? '负' : ''}百分之${n}`;
+      return ctx.lang === 'en' ? `${signWords(g.sign, 'en')}${n} percent` : `${signWords(g.sign, 'zh')}百分之${n}`;
     },
   },
   {
@@ -450,9 +486,9 @@ const RULES: Rule[] = [
     read: (g, ctx) => {
       const scale = /C|℃/.test(g.deg as string) ? 'C' : /F|℉/.test(g.deg as string) ? 'F' : '';
       const n = unsignedWords(ctx.w, g.int as string, g.frac, ctx.lang);
-      if (ctx.lang === 'zh') return `${g.sign ? '零下' : ''}${n}${scale === 'C' ? '摄氏度' : scale === 'F' ? '华氏度' : '度'}`;
+      if (ctx.lang === 'zh') return `${signWords(g.sign, 'zh', true)}${n}${scale === 'C' ? '摄氏度' : scale === 'F' ? '华氏度' : '度'}`;
       const degrees = isOne(g.int as string, g.frac) ? 'degree' : 'degrees';
-      return `${g.sign ? 'minus ' : ''}${n} ${degrees}${scale === 'C' ? ' Celsius' : scale === 'F' ? ' Fahrenheit' : ''}`;
+      return `${signWords(g.sign, 'en')}${n} ${degrees}${scale === 'C' ? ' Celsius' : scale === 'F' ? ' Fahrenheit' : ''}`;
     },
   },
   {
@@ -499,7 +535,7 @@ const RULES: Rule[] = [
       const int = g.int as string;
       if (g.frac === undefined && !int.includes(',')) {
         // A bare run of 7 or more digits is a phone number or a code; a leading zero, a code (007).
-        if (int.length >= 7) return (g.sign ? (ctx.lang === 'en' ? 'minus ' : '负') : '') + digitsWords(int, ctx.lang, true);
+        if (int.length >= 7) return signWords(g.sign, ctx.lang) + digitsWords(int, ctx.lang, true);
         if (int.length > 1 && int.startsWith('0')) return digitsWords(int, ctx.lang);
         if (ctx.lang === 'zh' && !g.sign) {
           if (int === '2' && !ctx.before.endsWith('第') && ZH_MEASURE.test(ctx.after)) return '两';
@@ -507,7 +543,7 @@ const RULES: Rule[] = [
         }
       }
       // 零下 for a negative temperature written in Chinese (-5度).
-      if (ctx.lang === 'zh' && g.sign && /^\s?度/.test(ctx.after)) return `零下${unsignedWords(ctx.w, int, g.frac, 'zh')}`;
+      if (ctx.lang === 'zh' && g.sign && /^\s?度/.test(ctx.after)) return signWords(g.sign, 'zh', true) + unsignedWords(ctx.w, int, g.frac, 'zh');
       return numberWords(ctx.w, g.sign, int, g.frac, ctx.lang);
     },
   },
@@ -536,27 +572,35 @@ const TOKEN = new RegExp(
 );
 const ANCHORED = RULES.map((r) => new RegExp(`^(?:${r.pattern})$`, 'u'));
 
-function normalizeSentence(w: Words, sentence: string, lang: NumberLanguage): string {
+/**
+ * Reads every token of the text, each in the language of the sentence it starts in. Tokens are
+ * found over the whole text, not sentence by sentence: a sentence boundary may fall inside one
+ * (the `?` of a URL, the points of "7 a.m. Then").
+ */
+function readTokens(w: Words, text: string, sentences: Sentence[]): string {
   let out = '';
   let last = 0;
   let lastRead = -1;
+  let s = 0;
   TOKEN.lastIndex = 0;
-  for (let m = TOKEN.exec(sentence); m; m = TOKEN.exec(sentence)) {
+  for (let m = TOKEN.exec(text); m; m = TOKEN.exec(text)) {
     const token = m[0];
+    while (s < sentences.length - 1 && m.index >= sentences[s].end) s++;
+    const lang = sentences[s].lang;
     const i = RULES.findIndex((_r, k) => m?.groups?.[`r${k}`] !== undefined);
     const groups = ANCHORED[i].exec(token)?.groups ?? {};
     const ctx: Context = {
       w,
       lang,
-      before: sentence.slice(Math.max(0, m.index - 8), m.index),
-      after: sentence.slice(m.index + token.length, m.index + token.length + 8),
+      before: text.slice(Math.max(0, m.index - 8), m.index),
+      after: text.slice(m.index + token.length, m.index + token.length + 8),
       follows: lastRead === m.index,
     };
     const words = RULES[i].read(groups, ctx, token);
     if (words === undefined) continue;
-    out += sentence.slice(last, m.index) + words;
+    out += text.slice(last, m.index) + words;
     last = m.index + token.length;
     lastRead = last;
   }
-  return last === 0 ? sentence : out + sentence.slice(last);
+  return last === 0 ? text : out + text.slice(last);
 }

@@ -38,6 +38,7 @@ describe('normalizeNumbers', () => {
     ['110米', '一百一十米'],
     ['100000人', '十万人'],
     ['2000元', '两千元'],
+    ['2万人，2千米', '两万人，两千米'],
     ['有1,234步。', '有一千二百三十四步。'],
   ]));
 
@@ -55,6 +56,8 @@ describe('normalizeNumbers', () => {
     ['Offset −2.5 (a real minus sign).', 'Offset minus two point five (a real minus sign).'],
     ['差值-5。', '差值负五。'],
     ['室外-5度。', '室外零下五度。'],
+    ['Up +5% and +3°C.', 'Up plus five percent and plus three degrees Celsius.'],
+    ['气温+3℃，增长+5%。', '气温零上三摄氏度，增长正百分之五。'],
   ]));
 
   describe('percentages', () => table([
@@ -85,6 +88,7 @@ describe('normalizeNumbers', () => {
     ['Leave at 7 p.m. tomorrow.', 'Leave at seven PM tomorrow.'],
     ['Leave at 7 p.m.', 'Leave at seven PM.'],
     ['At 10:15:30.', 'At ten fifteen and thirty seconds.'],
+    ['At 7.30pm.', 'At seven thirty PM.'],
     ['会议14:30开始。', '会议十四点三十分开始。'],
     ['闹钟07:05响。', '闹钟七点零五分响。'],
     ['闹钟2:00响。', '闹钟两点响。'],
@@ -175,6 +179,8 @@ describe('normalizeNumbers', () => {
   describe('phone numbers and digit strings (digit by digit)', () => table([
     ['Call +1 555 123 4567.', 'Call plus one, five five five, one two three, four five six seven.'],
     ['Call (555) 123-4567.', 'Call five five five, one two three, four five six seven.'],
+    ['Call +44 20 7946 0958.', 'Call plus four four, two zero, seven nine four six, zero nine five eight.'],
+    ['Call +8613800138000.', 'Call plus eight six one three eight zero zero one three eight zero zero zero.'],
     ['Call 138-0013-8000.', 'Call one three eight, zero zero one three, eight zero zero zero.'],
     ['Code 007.', 'Code zero zero seven.'],
     ['Order 1234567.', 'Order one two three four five six seven.'],
@@ -189,6 +195,7 @@ describe('normalizeNumbers', () => {
     ['今天23°C。Tomorrow 25°C.', '今天二十三摄氏度。Tomorrow twenty-five degrees Celsius.'],
     ['Battery 80%. 电量80%。', 'Battery eighty percent. 电量百分之八十。'],
     ['The room 北京 is 2 m wide.', 'The room 北京 is 二米 wide.'],
+    ['Up at 7 a.m. Then 湿度45%。', 'Up at seven AM. Then 湿度百分之四十五。'],
   ]));
 
   describe('left as written', () => {
@@ -199,6 +206,8 @@ describe('normalizeNumbers', () => {
       ['CO2, PM2.5, MP3, 4K, v2, H2O', 'CO2, PM2.5, MP3, 4K, v2, H2O'],
       ['Aspect 16:9.', 'Aspect 16:9.'],
       ['Model RT-AC68U.', 'Model RT-AC68U.'],
+      ['See https://example.com/a/123?id=5 or www.example.com/2.', 'See https://example.com/a/123?id=5 or www.example.com/2.'],
+      ['Mix 1/2 cup, open 24/7.', 'Mix 1/2 cup, open 24/7.'],
     ]);
 
     it('returns the very same string when there is no digit', async () => {
