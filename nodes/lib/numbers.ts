@@ -96,15 +96,31 @@ interface Sentence {
   lang: NumberLanguage;
 }
 
-/** Each sentence's end and language: Chinese when it has a Han character. */
+/**
+ * Each sentence's end and language: Chinese when it has a Han character.
+ * V8's segmenter spends time proportional to the whole string on every segment (quadratic: 200 KB
+ * of prose take seconds), so it gets overlapping windows, each trusted away from its edges, as in
+ * split-text.ts.
+ */
 function sentenceLanguages(text: string): Sentence[] {
   sentenceSegmenter ??= new Intl.Segmenter('en', { granularity: 'sentence' });
-  const spans: Sentence[] = [];
-  for (const { segment, index } of sentenceSegmenter.segment(text)) {
-    spans.push({ end: index + segment.length, lang: HAN.test(segment) ? 'zh' : 'en' });
+  const starts: number[] = [0];
+  for (let from = 0; from < text.length; from += SEGMENT_WINDOW - 2 * SEGMENT_MARGIN) {
+    const to = Math.min(text.length, from + SEGMENT_WINDOW);
+    const low = from === 0 ? 0 : from + SEGMENT_MARGIN;
+    const high = to === text.length ? to : to - SEGMENT_MARGIN;
+    for (const { index } of sentenceSegmenter.segment(text.slice(from, to))) {
+      if (from + index > low && from + index <= high && from + index < text.length) starts.push(from + index);
+    }
+    if (to === text.length) break;
   }
-  return spans;
+  return starts.map((start, i) => {
+    const end = starts[i + 1] ?? text.length;
+    return { end, lang: HAN.test(text.slice(start, end)) ? 'zh' : 'en' };
+  });
 }
+const SEGMENT_WINDOW = 512;
+const SEGMENT_MARGIN = 64;
 
 // ---------------------------------------------------------------------------------------------
 // Words for numbers

@@ -45,6 +45,7 @@ describe('normalizeNumbers', () => {
   describe('decimals (the digits after the point one by one)', () => table([
     ['pi is 3.14', 'pi is three point one four'],
     ['0.5 l', 'zero point five liters'],
+    ['23.05 now', 'twenty-three point zero five now'],
     ['1,234.56 total', 'one thousand two hundred thirty-four point five six total'],
     ['约3.14。', '约三点一四。'],
     ['0.5秒', '零点五秒'],
