@@ -231,6 +231,10 @@ export interface SynthesisProps extends EditorNodeProperties {
   audioFormat: string;
   sampleRate: number | string;
   leadIn: number | string;
+  /** Markdown and emoji removed before sending (see nodes/lib/speech-text.ts). */
+  cleanText: boolean;
+  /** Numbers spelled out before sending. */
+  normalizeNumbers: boolean;
 }
 
 /** The prompt's type in the open dialog, else the saved one. */
@@ -280,7 +284,16 @@ export function synthesisDefaults<P extends SynthesisProps>(): EditorNodeDef<Syn
     },
     sampleRate: { value: D.sampleRate, validate: whole('sampleRateInvalid', 0) },
     leadIn: { value: D.leadIn, validate: whole('leadInInvalid', 0) },
+    cleanText: { value: D.cleanText, validate: switchSetting<P>('common.errors.switchInvalid') },
+    normalizeNumbers: { value: D.normalizeNumbers, validate: switchSetting<P>('common.errors.switchInvalid') },
   } as EditorNodeDef<SynthesisProps>['defaults'];
+}
+
+/** A checkbox setting: a boolean (or absent, in an older flow: the default applies). */
+function switchSetting<P extends SynthesisProps>(key: string) {
+  return validator<P>(function (v) {
+    return v === undefined || typeof v === 'boolean' || v === 'true' || v === 'false' ? true : this._(key);
+  });
 }
 
 /** The parts of a flow node's definition voxcpm-tts and voxcpm-clone share. */
@@ -325,15 +338,23 @@ interface ServerView {
   proxy?: string;
 }
 
+/** The dialog's settings that change how Preview splits and prepares the text. */
+export interface PreviewText {
+  maxChunk?: string | number;
+  pause?: string | number;
+  cleanText?: boolean;
+  normalizeNumbers?: boolean;
+}
+
 /** The body of POST voxcpm/preview. */
-export function previewBody(type: string, serverId: string, server: ServerView, prompt: string, extra: PreviewExtra, text: string) {
+export function previewBody(type: string, serverId: string, server: ServerView, prompt: string, extra: PreviewExtra, text: string, prepared: PreviewText = {}) {
   return {
     server: {
       id: serverId,
       config: { url: server.url, timeout: server.timeout, authType: server.authType, headerName: server.headerName, tls: server.tls, proxy: server.proxy },
       credentials: {},
     },
-    node: { type, prompt, reference: extra.reference, referenceText: extra.referenceText },
+    node: { type, prompt, reference: extra.reference, referenceText: extra.referenceText, ...prepared },
     text,
   };
 }
@@ -344,7 +365,7 @@ export function previewBody(type: string, serverId: string, server: ServerView, 
  * `extra` gives Preview the node's own settings. Returns the presets menu.
  */
 export function prepareSynthesisDialog(node: EditorNodeInstance<SynthesisProps>, type: 'voxcpm-tts' | 'voxcpm-clone', preview: BlobPlayer, extra: () => PreviewExtra): JQuery {
-  fillMissing(node, 'node-input-', D, ['text', 'output', 'promptType', 'maxChunk', 'pause', 'outputFormat', 'audioFormat', 'sampleRate', 'leadIn'], ['streaming']);
+  fillMissing(node, 'node-input-', D, ['text', 'output', 'promptType', 'maxChunk', 'pause', 'outputFormat', 'audioFormat', 'sampleRate', 'leadIn'], ['streaming', 'cleanText', 'normalizeNumbers']);
 
   createTabs(node, `${type}-tabs`, [
     { id: `${type}-tab-voice`, label: 'common.tabs.voice' },
@@ -392,6 +413,17 @@ export function prepareSynthesisDialog(node: EditorNodeInstance<SynthesisProps>,
   return presets;
 }
 
+/** The warnings Preview's answer carries (X-VoxCPM-Warnings: URI-encoded JSON list), [] when none or unreadable. */
+export function previewWarnings(header: string | null): string[] {
+  if (!header) return [];
+  try {
+    const list: unknown = JSON.parse(decodeURIComponent(header));
+    return Array.isArray(list) ? list.filter((w): w is string => typeof w === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
 /** Preview: speaks the text with this dialog's prompt through the selected server. */
 function preparePreview(node: EditorNodeInstance<SynthesisProps>, type: string, player: BlobPlayer, extra: () => PreviewExtra): void {
   const result = $('#voxcpm-preview-result');
@@ -419,7 +451,14 @@ function preparePreview(node: EditorNodeInstance<SynthesisProps>, type: string, 
     const field = $('#voxcpm-preview-text');
     const text = String(field.val() ?? '').trim() || field.attr('placeholder') || '';
     const prompt = $('#node-input-prompt');
-    const body = previewBody(type, id, server, prompt.typedInput('type') === 'str' ? String(prompt.typedInput('value')) : '', extra(), text);
+    // Preview prepares the text as the node will: its piece size, pause, cleaning and numbers.
+    const prepared: PreviewText = {
+      maxChunk: String($('#node-input-maxChunk').val() ?? ''),
+      pause: String($('#node-input-pause').val() ?? ''),
+      cleanText: $('#node-input-cleanText').prop('checked') === true,
+      normalizeNumbers: $('#node-input-normalizeNumbers').prop('checked') === true,
+    };
+    const body = previewBody(type, id, server, prompt.typedInput('type') === 'str' ? String(prompt.typedInput('value')) : '', extra(), text, prepared);
     let raw: XMLHttpRequest | null = null;
     button.prop('disabled', true);
     showLine(result, node._('common.preview.running'), '', true);
@@ -443,7 +482,9 @@ function preparePreview(node: EditorNodeInstance<SynthesisProps>, type: string, 
         }
         player.stop();
         player.load(blob, true);
-        showLine(result, previewOkText(node, xhr!.getResponseHeader('X-VoxCPM-Sample-Rate'), xhr!.getResponseHeader('X-VoxCPM-Duration')), COLOR.success);
+        const said = previewWarnings(xhr!.getResponseHeader('X-VoxCPM-Warnings'));
+        const ok = previewOkText(node, xhr!.getResponseHeader('X-VoxCPM-Sample-Rate'), xhr!.getResponseHeader('X-VoxCPM-Duration'));
+        showLine(result, said.length > 0 ? `${ok} · ⚠ ${said.join(' · ')}` : ok, said.length > 0 ? COLOR.warning : COLOR.success);
       })
       .fail((xhr: JQuery.jqXHR) => {
         const sent = raw as XMLHttpRequest | null;

@@ -99,6 +99,10 @@ export interface FlowNodeDef extends NodeDef {
   outputFormat?: string;
   /** wav (the server's samples) or wav16 (16-bit PCM); msg.audioFormat overrides it. */
   audioFormat?: string;
+  /** Markdown and emoji removed before sending (default on); msg.cleanText overrides it. */
+  cleanText?: boolean | string;
+  /** Numbers spelled out before sending (default off); msg.normalizeNumbers overrides it. */
+  normalizeNumbers?: boolean | string;
 }
 
 export interface CloneNodeDef extends FlowNodeDef {

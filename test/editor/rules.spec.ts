@@ -121,6 +121,8 @@ describe('editor: rules shared with the runtime', function () {
       sampleRate: defaults.SYNTHESIS_DEFAULTS.sampleRate,
       leadIn: defaults.SYNTHESIS_DEFAULTS.leadIn,
       audioFormat: defaults.SYNTHESIS_DEFAULTS.audioFormat,
+      cleanText: defaults.SYNTHESIS_DEFAULTS.cleanText,
+      normalizeNumbers: defaults.SYNTHESIS_DEFAULTS.normalizeNumbers,
     });
     const service = new VoxcpmService({ url: 'http://127.0.0.1:5022', cache: false });
     assert.equal(service.limits.maxTextChars, defaults.SERVER_DEFAULTS.maxText);
