@@ -14,7 +14,9 @@
  * - fenced code blocks (``` or ~~~, closed by the same fence or the text's end)
  *   are removed whole: code read aloud is noise;
  * - thematic breaks (---, ***, ___), setext underlines (===), link reference
- *   definitions (`[id]: http://…`) are removed;
+ *   definitions (`[id]: http://…`) and table delimiter rows (|---|) are removed;
+ *   a table row (`| Kitchen | 23.5°C |`) is said as its cells with commas
+ *   (`Kitchen, 23.5°C.`);
  * - block quote marks (>), heading marks (# … ######, and closing #s), list
  *   markers (- * + • and 1. 1)) and task boxes ([ ], [x]) are removed; a heading
  *   or list item that ends in a letter or digit gets a full stop (。 in a line with CJK)
@@ -84,7 +86,12 @@ function cleanLine(raw: string): string | undefined {
   if (start > 0) line = line.slice(start);
   let sentence = false;
   const heading = /^[ \t]{0,3}#{1,6}(?:[ \t]+|$)/.exec(line);
-  if (heading) {
+  const row = tableRow(line);
+  if (row !== undefined) {
+    if (row === '') return undefined;
+    line = row;
+    sentence = true;
+  } else if (heading) {
     line = stripClosingHashes(line.slice(heading[0].length));
     sentence = true;
   } else {
@@ -98,6 +105,23 @@ function cleanLine(raw: string): string | undefined {
   line = line.replace(/[^\S\n]+/g, (ws) => (ws.length === 1 && ws !== '\t' ? ws : ' ')).trim();
   if (sentence && WORD_END.test(line)) line += CJK.test(line) ? '。' : '.';
   return line;
+}
+
+/**
+ * A table row (`| Kitchen | 23.5°C |`) as its cells separated by commas
+ * (`Kitchen, 23.5°C`); '' for the delimiter row (`|---|:--:|`); undefined when
+ * the line is no table row (it must start and end with |).
+ */
+function tableRow(line: string): string | undefined {
+  const row = line.trim();
+  if (row.length < 2 || row[0] !== '|' || row[row.length - 1] !== '|') return undefined;
+  if (/^[\s|:-]+$/.test(row)) return row.includes('-') ? '' : undefined;
+  return row
+    .slice(1, -1)
+    .split('|')
+    .map((cell) => cell.trim())
+    .filter((cell) => cell !== '')
+    .join(CJK.test(row) ? '，' : ', ');
 }
 
 /** A thematic break (--- *** ___, spaces allowed) or a setext underline (=== or ---). */

@@ -24,7 +24,8 @@
  * (listed as ignored too).
  *
  * Segments (what the integrator speaks, in order):
- * - each has text (whitespace collapsed, trimmed, never only whitespace) or an
+ * - each has text (white space collapsed, none kept at a line break between CJK
+ *   characters, trimmed, never only white space) or an
  *   empty text when it only carries a pause: a break before any words gives a
  *   leading `{ text: '', breakAfterMs }`;
  * - `breakAfterMs` set: exactly that much silence follows the segment (0: none),
@@ -79,6 +80,8 @@ export const MAX_BREAK_MS = 10_000;
 export const MAX_TOTAL_BREAK_MS = 120_000;
 /** Elements nested deeper are refused (real SSML nests 3–5 deep). */
 export const MAX_DEPTH = 64;
+/** At most this many names in `ignoredTags` (the first ones): they end up in one warning. */
+export const MAX_IGNORED_TAGS = 20;
 
 /** Whether the text is SSML: starts with `<speak` after whitespace / a BOM (an XML declaration may come first). */
 export function isSsml(text: string): boolean {
@@ -133,7 +136,8 @@ interface Capture {
 /**
  * Reads an SSML document into speech segments (see the module comment for their
  * meaning) and the names of the elements it did not understand, each once, in
- * order of appearance (`emphasis`, `prosody@pitch`, `say-as@interpret-as=date`).
+ * order of appearance (`emphasis`, `prosody@pitch`, `say-as@interpret-as=date`),
+ * at most MAX_IGNORED_TAGS of them.
  *
  * Throws VoxcpmError VOXCPM_INPUT_INVALID (key `ssml.invalid`, params line,
  * column, detail) when the XML does not parse, the root is not `<speak>`, a
@@ -161,6 +165,9 @@ export function parseSsml(text: string): { segments: SpeechSegment[]; ignoredTag
   const documentLang: Lang = HAN.test(text) ? 'zh' : 'en';
   const segments: SpeechSegment[] = [];
   const ignored = new Set<string>();
+  const ignore = (name: string) => {
+    if (ignored.size < MAX_IGNORED_TAGS) ignored.add(name);
+  };
   const stack: Frame[] = [];
   let pending: Array<string | SayAsPart> = [];
   let capture: Capture | undefined;
@@ -236,12 +243,12 @@ export function parseSsml(text: string): { segments: SpeechSegment[]; ignoredTag
     stack.push(frame);
     if (capture) {
       capture.depth++;
-      ignored.add(name);
+      ignore(name);
       return;
     }
     switch (name) {
       case 'speak':
-        if (parent) ignored.add(name);
+        if (parent) ignore(name);
         return;
       case 'p':
       case 's':
@@ -265,7 +272,7 @@ export function parseSsml(text: string): { segments: SpeechSegment[]; ignoredTag
         return;
       }
       case 'prosody': {
-        for (const a of PROSODY_IGNORED) if (attrs[a] !== undefined) ignored.add(`prosody@${a}`);
+        for (const a of PROSODY_IGNORED) if (attrs[a] !== undefined) ignore(`prosody@${a}`);
         if (attrs.rate === undefined) return;
         const r = prosodyRate(attrs.rate);
         if (r === undefined) return fail(tagLine, tagColumn, phrase('ssml.rate', { value: attrs.rate }));
@@ -283,11 +290,11 @@ export function parseSsml(text: string): { segments: SpeechSegment[]; ignoredTag
         const how = attrs['interpret-as'];
         const kind = how === undefined ? undefined : Object.prototype.hasOwnProperty.call(SAY_AS, how) ? SAY_AS[how] : undefined;
         if (kind) capture = { kind, parts: [], depth: 0, lang: frame.lang };
-        else ignored.add(how === undefined ? 'say-as' : `say-as@interpret-as=${how}`);
+        else ignore(how === undefined ? 'say-as' : `say-as@interpret-as=${how}`);
         return;
       }
       default:
-        ignored.add(name);
+        ignore(name);
         if (NOT_SPOKEN.has(name)) capture = { kind: 'drop', parts: [], depth: 0, lang: frame.lang };
     }
   });
@@ -327,9 +334,21 @@ export function parseSsml(text: string): { segments: SpeechSegment[]; ignoredTag
   return { segments, ignoredTags: [...ignored] };
 }
 
-/** Runs of white space become one space; the ends are trimmed. */
+/** Characters written without spaces between them. */
+const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3000-\u303f\uff00-\uffef]/u;
+
+/**
+ * Runs of white space become one space, none where a line break falls between
+ * two CJK characters (the document's line wrapping, not a space the writer
+ * meant); the ends are trimmed.
+ */
 function collapse(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
+  return text
+    .replace(/\s+/g, (ws: string, at: number) => {
+      const wrapped = /[\n\r]/.test(ws) && at > 0 && CJK.test(text[at - 1]) && CJK.test(text[at + ws.length] ?? '');
+      return wrapped ? '' : ' ';
+    })
+    .trim();
 }
 
 function langOf(tag: string): Lang | undefined {

@@ -94,6 +94,15 @@ describe('lib/clean-text', () => {
       ]);
     });
 
+    it('tables are said row by row, cells separated by commas; the delimiter row goes', () => {
+      table([
+        ['| Room | Temp |\n|---|:---:|\n| **Kitchen** | 23.5°C |\n| 客厅 | 22°C |', 'Room, Temp.\nKitchen, 23.5°C.\n客厅，22°C。'],
+        ['a | b', 'a | b'],
+        ['|x', '|x'],
+        ['| |', '| |'],
+      ]);
+    });
+
     it('fenced code blocks go whole, an unclosed one to the end', () => {
       table([
         ['Run this:\n```bash\nrm -rf /tmp/x\n```\nThen wait.', 'Run this:\nThen wait.'],

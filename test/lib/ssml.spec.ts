@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { renderPhrase } from '../../nodes/lib/error-texts';
 import { isVoxcpmError, VoxcpmError } from '../../nodes/lib/errors';
-import { BREAK_STRENGTH_MS, isSsml, MAX_BREAK_MS, MAX_DEPTH, parseSsml, prosodyRate, type SpeechSegment } from '../../nodes/lib/ssml';
+import { BREAK_STRENGTH_MS, isSsml, MAX_BREAK_MS, MAX_DEPTH, MAX_IGNORED_TAGS, parseSsml, prosodyRate, type SpeechSegment } from '../../nodes/lib/ssml';
 
 const segments = (ssml: string): SpeechSegment[] => parseSsml(ssml).segments;
 const speak = (inner: string, attrs = ''): string => `<speak${attrs}>${inner}</speak>`;
@@ -84,6 +84,8 @@ describe('lib/ssml', () => {
     it('collapses white space, trims segments, joins inline elements without adding spaces', () => {
       assert.deepEqual(segments('<speak>\n   Hello\n\t  <emphasis>big</emphasis>\n  world   </speak>'), [{ text: 'Hello big world' }]);
       assert.deepEqual(segments('<speak>你好<emphasis>世界</emphasis>！</speak>'), [{ text: '你好世界！' }]);
+      // A line break between Chinese characters is the document's wrapping; a space the writer typed stays.
+      assert.deepEqual(segments('<speak>\n  今天天气\n  很好，\n  适合 出门。\n  Go\n  out!</speak>'), [{ text: '今天天气很好，适合 出门。 Go out!' }]);
     });
 
     it('decodes entities and character references; CDATA is text; comments and processing instructions are not', () => {
@@ -310,6 +312,13 @@ describe('lib/ssml', () => {
         segments: [{ text: 'Hi there, bonjour tomato again ding psst' }],
         ignoredTags: ['voice', 'mstts:express-as', 'emphasis', 'lang', 'phoneme', 'mark', 'audio', 'desc', 'amazon:effect'],
       });
+    });
+
+    it(`lists at most ${MAX_IGNORED_TAGS} names (the first ones)`, () => {
+      const tags = Array.from({ length: 30 }, (_, i) => `<t${i}>w${i}</t${i}>`).join(' ');
+      const { segments: said, ignoredTags } = parseSsml(speak(tags));
+      assert.deepEqual(ignoredTags, Array.from({ length: MAX_IGNORED_TAGS }, (_, i) => `t${i}`));
+      assert.equal(said[0].text.split(' ').length, 30);
     });
 
     it('does not speak metadata, lexicon or desc', () => {
