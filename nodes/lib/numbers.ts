@@ -235,12 +235,18 @@ const CURRENCIES: Record<string, Currency> = {
   '£': { en: ['pound', 'pounds'], cent: ['penny', 'pence'], zh: '英镑' },
   // ¥ is the yuan here (Chinese users); the yen's sign is the same character.
   '¥': { en: ['yuan', 'yuan'], cent: undefined, zh: '元' },
+  HK$: { en: ['Hong Kong dollar', 'Hong Kong dollars'], cent: ['cent', 'cents'], zh: '港元' },
 };
+/** Other ways to write them: full-width ¥, 元, US$, ISO 4217 codes. */
+const CURRENCY_ALIASES: Record<string, string> = {
+  '￥': '¥', 元: '¥', CNY: '¥', RMB: '¥', US$: '$', USD: '$', EUR: '€', GBP: '£', HKD: 'HK$',
+};
+const CURRENCY_CODE = 'USD|EUR|GBP|CNY|RMB|HKD';
 
 /** `g`: the token's sign, int, frac and scale (million, 万). */
 function currencyWords(w: Words, symbol: string, g: Groups, lang: NumberLanguage): string {
   const { sign, int = '0', frac, scale } = g;
-  const c = CURRENCIES[symbol === '￥' || symbol === '元' ? '¥' : symbol];
+  const c = CURRENCIES[CURRENCY_ALIASES[symbol.trim()] ?? symbol.trim()];
   const minus = signWords(sign, lang);
   const plain = int.replace(/,/g, '');
   if (lang === 'zh') {
@@ -473,16 +479,16 @@ const RULES: Rule[] = [
   },
   {
     name: 'currency before',
-    pattern: String.raw`${SIGN}(?<cur>[$€£¥￥])\s?${NUM}(?:\s?(?<scale>thousand|million|billion|trillion|万|亿)(?!\p{L}))?`,
+    pattern: String.raw`${SIGN}(?<cur>US\$|HK\$|[$€£¥￥]|(?:${CURRENCY_CODE})\s)\s?${NUM}(?:\s?(?<scale>thousand|million|billion|trillion|万|亿)(?!\p{L}))?`,
     start: SIGN_START,
     read: (g, ctx) => currencyWords(ctx.w, g.cur as string, g, ctx.lang),
   },
   {
     name: 'currency after',
-    pattern: String.raw`${SIGN}${NUM}(?<scale>万|亿)?(?:(?<yuan>元)|\s?(?<cur>[€£]))`,
+    pattern: String.raw`${SIGN}${NUM}(?<scale>万|亿)?(?:(?<yuan>元)|\s?(?<cur>[€£])|\s(?<code>${CURRENCY_CODE})(?!\p{L}))`,
     start: SIGN_START,
     end: '',
-    read: (g, ctx) => currencyWords(ctx.w, g.yuan ?? (g.cur as string), g, ctx.lang),
+    read: (g, ctx) => currencyWords(ctx.w, g.yuan ?? g.code ?? (g.cur as string), g, ctx.lang),
   },
   {
     name: 'percentage',
@@ -508,6 +514,12 @@ const RULES: Rule[] = [
     },
   },
   {
+    name: "decade with an apostrophe ('90s)",
+    pattern: String.raw`['’‘](?<d>[1-9]0)s`,
+    start: String.raw`(?<![\p{L}\p{N}_])`,
+    read: (g, ctx) => decadeWords(ctx, g.d as string),
+  },
+  {
     name: 'decade',
     pattern: String.raw`(?<y>1\d\d0|20\d0)s`,
     read: (g, ctx) => {
@@ -522,6 +534,8 @@ const RULES: Rule[] = [
     start: SIGN_START,
     end: String.raw`(?![\p{L}\p{N}_])`,
     read: (g, ctx) => {
+      // "the 90s" is a decade; "90s" elsewhere, seconds.
+      if (g.unit === 's' && !g.sign && !g.frac && /^[1-9]0$/.test(g.int as string) && /\bthe\s$/i.test(ctx.before)) return decadeWords(ctx, g.int as string);
       const [one, other, zh] = UNITS[g.unit as string];
       const n = numberWords(ctx.w, g.sign, g.int as string, g.frac, ctx.lang);
       return ctx.lang === 'zh' ? n + zh : `${n} ${isOne(g.int as string, g.frac) ? one : other}`;
@@ -564,6 +578,12 @@ const RULES: Rule[] = [
     },
   },
 ];
+
+/** '90s, the 90s: nineties, 九十年代. */
+function decadeWords(ctx: Context, tens: string): string {
+  if (ctx.lang === 'zh') return `${integerWords(ctx.w, tens, 'zh')}年代`;
+  return `${ctx.w.en.toCardinal(tens).slice(0, -1)}ies`;
+}
 
 function meridiemTime(g: Groups, ctx: Context): string | undefined {
   const words = timeWords(ctx.w, Number(g.h), g.m === undefined ? undefined : Number(g.m), g.s === undefined ? undefined : Number(g.s), g.ap, ctx.lang);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { normalizeNumbers } from '../../nodes/lib/numbers';
+import { loadNumberWords, normalizeNumbers, normalizeNumbersWith } from '../../nodes/lib/numbers';
 
 /** [input, what is spoken]: one table per rule, English and Chinese. */
 type Case = [input: string, spoken: string];
@@ -122,6 +122,7 @@ describe('normalizeNumbers', () => {
     ['2026 items', 'two thousand twenty-six items'],
     ['In the 1990s.', 'In the nineteen nineties.'],
     ['The 2000s.', 'The two thousands.'],
+    ["The '90s and the 80s; wait 90s.", 'The nineties and the eighties; wait ninety seconds.'],
     ['1990年代', '一九九零年代'],
   ]));
 
@@ -135,6 +136,9 @@ describe('normalizeNumbers', () => {
     ['It costs €5 or 5 €.', 'It costs five euros or five euros.'],
     ['It costs £2.50.', 'It costs two pounds fifty pence.'],
     ['It costs ¥12.', 'It costs twelve yuan.'],
+    ['It costs US$5, HK$10.50 or USD 20.', 'It costs five dollars, ten Hong Kong dollars fifty cents or twenty dollars.'],
+    ['It costs 100 RMB.', 'It costs one hundred yuan.'],
+    ['价格100 RMB，HK$10。', '价格一百元，十港元。'],
     ['价格¥3.50。', '价格三元五角。'],
     ['价格￥3.05。', '价格三元零五分。'],
     ['价格¥0.5。', '价格五角。'],
@@ -216,6 +220,12 @@ describe('normalizeNumbers', () => {
       assert.equal(await normalizeNumbers(text), text);
       assert.equal(await normalizeNumbers(''), '');
     });
+  });
+
+  it('has a synchronous core once the words are loaded', async () => {
+    const words = await loadNumberWords();
+    assert.equal(normalizeNumbersWith(words, 'Humidity 45%. 湿度45%。'), 'Humidity forty-five percent. 湿度百分之四十五。');
+    assert.equal(await loadNumberWords(), words, 'loaded once');
   });
 
   describe('full-width digits', () => table([
