@@ -144,9 +144,12 @@ function integerWords(w: Words, digits: string, lang: NumberLanguage): string {
   return w.zh.toCardinal(trimmed, { formal: false }).replace(/^一十/, '十').replace(/^二(?=[千万亿])/, '两');
 }
 
+/** The digits of an integer written with thousands separators. */
+const onlyDigits = (int: string) => int.replace(/\D/g, '');
+
 /** An unsigned number: the integer as a number, the fraction digit by digit (23.5 → twenty-three point five). */
 function unsignedWords(w: Words, int: string, frac: string | undefined, lang: NumberLanguage): string {
-  const whole = integerWords(w, int.replace(/,/g, ''), lang);
+  const whole = integerWords(w, onlyDigits(int), lang);
   if (frac === undefined) return whole;
   return lang === 'en' ? `${whole} point ${digitsWords(frac, lang)}` : `${whole}点${digitsWords(frac, lang)}`;
 }
@@ -248,7 +251,7 @@ function currencyWords(w: Words, symbol: string, g: Groups, lang: NumberLanguage
   const { sign, int = '0', frac, scale } = g;
   const c = CURRENCIES[CURRENCY_ALIASES[symbol.trim()] ?? symbol.trim()];
   const minus = signWords(sign, lang);
-  const plain = int.replace(/,/g, '');
+  const plain = onlyDigits(int);
   if (lang === 'zh') {
     if (scale) return `${minus}${plain === '2' && !frac ? '两' : unsignedWords(w, plain, frac, 'zh')}${scale}${c.zh}`;
     if (c.zh === '元' && (frac === undefined || frac.length <= 2)) {
@@ -318,6 +321,7 @@ const UNITS: Record<string, [string, string, string]> = {
   lx: ['lux', 'lux', '勒克斯'],
   lux: ['lux', 'lux', '勒克斯'],
   dB: ['decibel', 'decibels', '分贝'],
+  dBm: ['decibel-milliwatt', 'decibel-milliwatts', '分贝毫瓦'],
   Hz: ['hertz', 'hertz', '赫兹'],
   kHz: ['kilohertz', 'kilohertz', '千赫兹'],
   MHz: ['megahertz', 'megahertz', '兆赫兹'],
@@ -329,6 +333,9 @@ const UNITS: Record<string, [string, string, string]> = {
   h: ['hour', 'hours', '小时'],
 };
 
+/** Words after which a number is dialled: read digit by digit. */
+const DIAL = /(?:\b(?:call|dial|phone|tel\.?|fax)|拨打|拨|致电|电话|热线|号码)[:：]?\s?$/i;
+
 /** Measure words after which 2 is 两 (两个, 两次), unless 第 comes before (第二个). */
 const ZH_MEASURE = /^(?:千|万|亿|个|位|次|只|件|天|周|小时|分钟|秒钟|种|条|台|辆|张|本|块|杯|人|岁|倍|年|层|间|套|份|瓶|碗|把|双|对|句|遍|趟|圈|半)/;
 
@@ -336,8 +343,8 @@ const ZH_MEASURE = /^(?:千|万|亿|个|位|次|只|件|天|周|小时|分钟|�
 // Tokens
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-/** An unsigned number: 1,234.5 or 23.5 or 7 (bounded repetitions: linear time). */
-const NUM = String.raw`(?<int>\d{1,3}(?:,\d{3}){1,5}|\d{1,40})(?:\.(?<frac>\d{1,20}))?`;
+/** An unsigned number: 1,234.5 or 1 234 (no-break or thin spaces) or 23.5 or 7 (bounded repetitions: linear time). */
+const NUM = String.raw`(?<int>\d{1,3}(?:,\d{3}){1,5}|\d{1,3}(?:[\u00a0\u202f\u2009]\d{3}){1,5}|\d{1,40})(?:\.(?<frac>\d{1,20}))?`;
 const SIGN = String.raw`(?<sign>[-−+])?`;
 /**
  * Where a token may start: not after a Latin/Greek/Cyrillic letter, a digit or _ (CO2, 4x4), nor
@@ -387,14 +394,14 @@ const RULES: Rule[] = [
   },
   {
     name: 'iso date',
-    pattern: String.raw`(?<y>\d{4})(?<sep>[-/.])(?<mo>\d{1,2})[-/.](?<d>\d{1,2})(?:T(?<time>\d{2}:\d{2}(?::\d{2})?)Z?)?`,
+    pattern: String.raw`(?<y>\d{4})(?<sep>[-/.])(?<mo>\d{1,2})[-/.](?<d>\d{1,2})(?:[T ](?<time>\d{1,2}:\d{2}(?::\d{2})?)Z?(?:\s?(?<ap>${MERIDIEM}))?)?`,
     read: (g, ctx, token) => {
       if (token.split(g.sep as string).length !== 3) return undefined;
       const date = dateWords(ctx.w, g.y, Number(g.mo), Number(g.d), ctx.lang);
       if (!date || !g.time) return date;
       const [h, m, s] = g.time.split(':').map(Number);
-      const time = timeWords(ctx.w, h, m, s, undefined, ctx.lang);
-      return time && (ctx.lang === 'en' ? `${date}, ${time}` : `${date}${time}`);
+      const time = timeWords(ctx.w, h, m, s, g.ap, ctx.lang);
+      return time && keepFullStop(ctx.lang === 'en' ? `${date}, ${time}` : `${date}${time}`, g.ap, ctx);
     },
   },
   {
@@ -563,7 +570,9 @@ const RULES: Rule[] = [
     start: SIGN_START,
     read: (g, ctx) => {
       const int = g.int as string;
-      if (g.frac === undefined && !int.includes(',')) {
+      if (g.frac === undefined && /^\d+$/.test(int)) {
+        // After "call", "dial", 拨打… a number is a phone number (911, 110: 幺幺零).
+        if (DIAL.test(ctx.before)) return digitsWords(int, ctx.lang, true);
         // A bare run of 7 or more digits is a phone number or a code; a leading zero, a code (007).
         if (int.length >= 7) return signWords(g.sign, ctx.lang) + digitsWords(int, ctx.lang, true);
         if (int.length > 1 && int.startsWith('0')) return digitsWords(int, ctx.lang);
@@ -587,9 +596,13 @@ function decadeWords(ctx: Context, tens: string): string {
 
 function meridiemTime(g: Groups, ctx: Context): string | undefined {
   const words = timeWords(ctx.w, Number(g.h), g.m === undefined ? undefined : Number(g.m), g.s === undefined ? undefined : Number(g.s), g.ap, ctx.lang);
-  // "at 7 p.m." at the end of a sentence: the meridiem's last point was also the full stop.
-  if (words && ctx.lang === 'en' && g.ap?.endsWith('.') && /^(?:\s*$|\s+[\p{Lu}\p{Lo}])/u.test(ctx.after)) return `${words}.`;
-  return words;
+  return words && keepFullStop(words, g.ap, ctx);
+}
+
+/** "at 7 p.m." at the end of a sentence: the meridiem's last point was also the full stop. */
+function keepFullStop(words: string, meridiem: string | undefined, ctx: Context): string {
+  const end = ctx.lang === 'en' ? '.' : '。';
+  return meridiem?.endsWith('.') && /^(?:\s*$|\s+[\p{Lu}\p{Lo}])/u.test(ctx.after) ? words + end : words;
 }
 
 /** Digit by digit, one group (between spaces, dashes, dots, brackets) per pause; + is "plus"/加. */
