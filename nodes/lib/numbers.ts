@@ -5,24 +5,29 @@
  * The words come from `n2words` (cardinals, English ordinals); which *form* a token has (a time,
  * a date, a currency amount, a phone number…) is decided here, by the rules below, because no
  * library covers both languages and home-automation units. Each sentence (Intl.Segmenter) is
- * read in Chinese when it contains a Han character, else in English.
+ * read in Chinese when it contains a Han character, else in English. English is American
+ * (`n2words/en-US`): "one hundred one", "meters", month-first numeric dates.
  *
  * Rules, tried in this order at each place a token may start (the README's "Numbers" section
  * lists them with examples):
- * - dates: ISO `2026-12-03` (also `/` and `.`, and `T14:30` after it), `2026-12` (year-month),
+ * - URLs (`https://…`, `www.…`): left as written;
+ * - dates: ISO `2026-12-03` (also `/` and `.`, and `T14:30` or ` 7:30 pm` after it), `2026-12` (year-month),
  *   numeric `3/12/2026` (month first unless the first number is over 12, as en-US writes it),
  *   `3.12.2026` (day first: dots are never month first), month names `December 3, 2026`,
  *   `3 December 2026`, `December 2026`, and `2026年` (a 4-digit year before 年, digit by digit);
- * - times: `14:30`, `07:05:09`, `7:30 pm`, `7 a.m.`;
+ * - times: `14:30`, `07:05:09`, `7:30 pm`, `7.30pm`, `7 a.m.`;
  * - phone numbers: `+1 555 123 4567`, `(555) 123-4567`, `555-123-4567`, `138-0013-8000`,
  *   `010-12345678`, and any bare run of 7 or more digits: digit by digit, groups as pauses;
- * - version numbers and IP addresses (`1.2.3`, `192.168.1.1`): left as written;
- * - currency: `$3.50`, `€5`, `£2.50`, `¥12`, `-$5`, `$1.5 million`, `3.50元`, `5 €`;
+ * - `1/2`, `24/7` (a fraction, a date without a year, or neither), version numbers and IP
+ *   addresses (`1.2.3`, `192.168.1.1`): left as written;
+ * - currency: `$3.50`, `€5`, `£2.50`, `¥12`, `-$5`, `$1.5 million`, `3.50元`, `5 €`, `US$5`,
+ *   `HK$10`, `USD 20`, `100 RMB`;
  * - percentages, temperatures (`°C`, `°F`, `℃`, `℉`, bare `°`) and units (`kWh`, `km/h`, `hPa`…);
- * - ordinals `1st`, `22nd`; decades `1990s`;
+ * - ordinals `1st`, `22nd`; decades `1990s`, `'90s`, `the 90s`;
  * - ranges `20-25`, `20–25`, `20~25` (en "to", zh 到), after a number that was read;
  * - integers (`1,234`), decimals (`23.5`, the digits after the point one by one), negatives
- *   (`-5`, `−5`); a number with a leading zero (`007`) is read digit by digit.
+ *   (`-5`, `−5`), signs (`+5`); read digit by digit: a number with a leading zero (`007`), a
+ *   number after "call", "dial", "tel", 拨打, 电话… (`911`, `110`).
  * A number glued to Latin letters (`CO2`, `PM2.5`, `4K`, `v2`, `MP3`) is a name: left as written.
  *
  * Chinese choices: 10–19 as 十…(not 一十…); 两 for a leading 2 before 千/万/亿 (两千), for the hour
