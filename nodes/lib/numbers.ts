@@ -5,24 +5,29 @@
  * The words come from `n2words` (cardinals, English ordinals); which *form* a token has (a time,
  * a date, a currency amount, a phone number…) is decided here, by the rules below, because no
  * library covers both languages and home-automation units. Each sentence (Intl.Segmenter) is
- * read in Chinese when it contains a Han character, else in English.
+ * read in Chinese when it contains a Han character, else in English. English is American
+ * (`n2words/en-US`): "one hundred one", "meters", month-first numeric dates.
  *
  * Rules, tried in this order at each place a token may start (the README's "Numbers" section
  * lists them with examples):
- * - dates: ISO `2026-12-03` (also `/` and `.`, and `T14:30` after it), `2026-12` (year-month),
+ * - URLs (`https://…`, `www.…`): left as written;
+ * - dates: ISO `2026-12-03` (also `/` and `.`, and `T14:30` or ` 7:30 pm` after it), `2026-12` (year-month),
  *   numeric `3/12/2026` (month first unless the first number is over 12, as en-US writes it),
  *   `3.12.2026` (day first: dots are never month first), month names `December 3, 2026`,
  *   `3 December 2026`, `December 2026`, and `2026年` (a 4-digit year before 年, digit by digit);
- * - times: `14:30`, `07:05:09`, `7:30 pm`, `7 a.m.`;
+ * - times: `14:30`, `07:05:09`, `7:30 pm`, `7.30pm`, `7 a.m.`;
  * - phone numbers: `+1 555 123 4567`, `(555) 123-4567`, `555-123-4567`, `138-0013-8000`,
  *   `010-12345678`, and any bare run of 7 or more digits: digit by digit, groups as pauses;
- * - version numbers and IP addresses (`1.2.3`, `192.168.1.1`): left as written;
- * - currency: `$3.50`, `€5`, `£2.50`, `¥12`, `-$5`, `$1.5 million`, `3.50元`, `5 €`;
+ * - `1/2`, `24/7` (a fraction, a date without a year, or neither), version numbers and IP
+ *   addresses (`1.2.3`, `192.168.1.1`): left as written;
+ * - currency: `$3.50`, `€5`, `£2.50`, `¥12`, `-$5`, `$1.5 million`, `3.50元`, `5 €`, `US$5`,
+ *   `HK$10`, `USD 20`, `100 RMB`;
  * - percentages, temperatures (`°C`, `°F`, `℃`, `℉`, bare `°`) and units (`kWh`, `km/h`, `hPa`…);
- * - ordinals `1st`, `22nd`; decades `1990s`;
+ * - ordinals `1st`, `22nd`; decades `1990s`, `'90s`, `the 90s`;
  * - ranges `20-25`, `20–25`, `20~25` (en "to", zh 到), after a number that was read;
  * - integers (`1,234`), decimals (`23.5`, the digits after the point one by one), negatives
- *   (`-5`, `−5`); a number with a leading zero (`007`) is read digit by digit.
+ *   (`-5`, `−5`), signs (`+5`); read digit by digit: a number with a leading zero (`007`), a
+ *   number after "call", "dial", "tel", 拨打, 电话… (`911`, `110`).
  * A number glued to Latin letters (`CO2`, `PM2.5`, `4K`, `v2`, `MP3`) is a name: left as written.
  *
  * Chinese choices: 10–19 as 十…(not 一十…); 两 for a leading 2 before 千/万/亿 (两千), for the hour
@@ -144,9 +149,12 @@ function integerWords(w: Words, digits: string, lang: NumberLanguage): string {
   return w.zh.toCardinal(trimmed, { formal: false }).replace(/^一十/, '十').replace(/^二(?=[千万亿])/, '两');
 }
 
+/** The digits of an integer written with thousands separators. */
+const onlyDigits = (int: string) => int.replace(/\D/g, '');
+
 /** An unsigned number: the integer as a number, the fraction digit by digit (23.5 → twenty-three point five). */
 function unsignedWords(w: Words, int: string, frac: string | undefined, lang: NumberLanguage): string {
-  const whole = integerWords(w, int.replace(/,/g, ''), lang);
+  const whole = integerWords(w, onlyDigits(int), lang);
   if (frac === undefined) return whole;
   return lang === 'en' ? `${whole} point ${digitsWords(frac, lang)}` : `${whole}点${digitsWords(frac, lang)}`;
 }
@@ -235,14 +243,20 @@ const CURRENCIES: Record<string, Currency> = {
   '£': { en: ['pound', 'pounds'], cent: ['penny', 'pence'], zh: '英镑' },
   // ¥ is the yuan here (Chinese users); the yen's sign is the same character.
   '¥': { en: ['yuan', 'yuan'], cent: undefined, zh: '元' },
+  HK$: { en: ['Hong Kong dollar', 'Hong Kong dollars'], cent: ['cent', 'cents'], zh: '港元' },
 };
+/** Other ways to write them: full-width ¥, 元, US$, ISO 4217 codes. */
+const CURRENCY_ALIASES: Record<string, string> = {
+  '￥': '¥', 元: '¥', CNY: '¥', RMB: '¥', US$: '$', USD: '$', EUR: '€', GBP: '£', HKD: 'HK$',
+};
+const CURRENCY_CODE = 'USD|EUR|GBP|CNY|RMB|HKD';
 
 /** `g`: the token's sign, int, frac and scale (million, 万). */
 function currencyWords(w: Words, symbol: string, g: Groups, lang: NumberLanguage): string {
   const { sign, int = '0', frac, scale } = g;
-  const c = CURRENCIES[symbol === '￥' || symbol === '元' ? '¥' : symbol];
+  const c = CURRENCIES[CURRENCY_ALIASES[symbol.trim()] ?? symbol.trim()];
   const minus = signWords(sign, lang);
-  const plain = int.replace(/,/g, '');
+  const plain = onlyDigits(int);
   if (lang === 'zh') {
     if (scale) return `${minus}${plain === '2' && !frac ? '两' : unsignedWords(w, plain, frac, 'zh')}${scale}${c.zh}`;
     if (c.zh === '元' && (frac === undefined || frac.length <= 2)) {
@@ -312,6 +326,7 @@ const UNITS: Record<string, [string, string, string]> = {
   lx: ['lux', 'lux', '勒克斯'],
   lux: ['lux', 'lux', '勒克斯'],
   dB: ['decibel', 'decibels', '分贝'],
+  dBm: ['decibel-milliwatt', 'decibel-milliwatts', '分贝毫瓦'],
   Hz: ['hertz', 'hertz', '赫兹'],
   kHz: ['kilohertz', 'kilohertz', '千赫兹'],
   MHz: ['megahertz', 'megahertz', '兆赫兹'],
@@ -323,6 +338,9 @@ const UNITS: Record<string, [string, string, string]> = {
   h: ['hour', 'hours', '小时'],
 };
 
+/** Words after which a number is dialled: read digit by digit. */
+const DIAL = /(?:\b(?:call|dial|phone|tel\.?|fax)|拨打|拨|致电|电话|热线|号码)[:：]?\s?$/i;
+
 /** Measure words after which 2 is 两 (两个, 两次), unless 第 comes before (第二个). */
 const ZH_MEASURE = /^(?:千|万|亿|个|位|次|只|件|天|周|小时|分钟|秒钟|种|条|台|辆|张|本|块|杯|人|岁|倍|年|层|间|套|份|瓶|碗|把|双|对|句|遍|趟|圈|半)/;
 
@@ -330,8 +348,8 @@ const ZH_MEASURE = /^(?:千|万|亿|个|位|次|只|件|天|周|小时|分钟|�
 // Tokens
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-/** An unsigned number: 1,234.5 or 23.5 or 7 (bounded repetitions: linear time). */
-const NUM = String.raw`(?<int>\d{1,3}(?:,\d{3}){1,5}|\d{1,40})(?:\.(?<frac>\d{1,20}))?`;
+/** An unsigned number: 1,234.5 or 1 234 (no-break or thin spaces) or 23.5 or 7 (bounded repetitions: linear time). */
+const NUM = String.raw`(?<int>\d{1,3}(?:,\d{3}){1,5}|\d{1,3}(?:[\u00a0\u202f\u2009]\d{3}){1,5}|\d{1,40})(?:\.(?<frac>\d{1,20}))?`;
 const SIGN = String.raw`(?<sign>[-−+])?`;
 /**
  * Where a token may start: not after a Latin/Greek/Cyrillic letter, a digit or _ (CO2, 4x4), nor
@@ -381,14 +399,14 @@ const RULES: Rule[] = [
   },
   {
     name: 'iso date',
-    pattern: String.raw`(?<y>\d{4})(?<sep>[-/.])(?<mo>\d{1,2})[-/.](?<d>\d{1,2})(?:T(?<time>\d{2}:\d{2}(?::\d{2})?)Z?)?`,
+    pattern: String.raw`(?<y>\d{4})(?<sep>[-/.])(?<mo>\d{1,2})[-/.](?<d>\d{1,2})(?:[T ](?<time>\d{1,2}:\d{2}(?::\d{2})?)Z?(?:\s?(?<ap>${MERIDIEM}))?)?`,
     read: (g, ctx, token) => {
       if (token.split(g.sep as string).length !== 3) return undefined;
       const date = dateWords(ctx.w, g.y, Number(g.mo), Number(g.d), ctx.lang);
       if (!date || !g.time) return date;
       const [h, m, s] = g.time.split(':').map(Number);
-      const time = timeWords(ctx.w, h, m, s, undefined, ctx.lang);
-      return time && (ctx.lang === 'en' ? `${date}, ${time}` : `${date}${time}`);
+      const time = timeWords(ctx.w, h, m, s, g.ap, ctx.lang);
+      return time && keepFullStop(ctx.lang === 'en' ? `${date}, ${time}` : `${date}${time}`, g.ap, ctx);
     },
   },
   {
@@ -473,16 +491,16 @@ const RULES: Rule[] = [
   },
   {
     name: 'currency before',
-    pattern: String.raw`${SIGN}(?<cur>[$€£¥￥])\s?${NUM}(?:\s?(?<scale>thousand|million|billion|trillion|万|亿)(?!\p{L}))?`,
+    pattern: String.raw`${SIGN}(?<cur>US\$|HK\$|[$€£¥￥]|(?:${CURRENCY_CODE})\s)\s?${NUM}(?:\s?(?<scale>thousand|million|billion|trillion|万|亿)(?!\p{L}))?`,
     start: SIGN_START,
     read: (g, ctx) => currencyWords(ctx.w, g.cur as string, g, ctx.lang),
   },
   {
     name: 'currency after',
-    pattern: String.raw`${SIGN}${NUM}(?<scale>万|亿)?(?:(?<yuan>元)|\s?(?<cur>[€£]))`,
+    pattern: String.raw`${SIGN}${NUM}(?<scale>万|亿)?(?:(?<yuan>元)|\s?(?<cur>[€£])|\s(?<code>${CURRENCY_CODE})(?!\p{L}))`,
     start: SIGN_START,
     end: '',
-    read: (g, ctx) => currencyWords(ctx.w, g.yuan ?? (g.cur as string), g, ctx.lang),
+    read: (g, ctx) => currencyWords(ctx.w, g.yuan ?? g.code ?? (g.cur as string), g, ctx.lang),
   },
   {
     name: 'percentage',
@@ -508,6 +526,12 @@ const RULES: Rule[] = [
     },
   },
   {
+    name: "decade with an apostrophe ('90s)",
+    pattern: String.raw`['’‘](?<d>[1-9]0)s`,
+    start: String.raw`(?<![\p{L}\p{N}_])`,
+    read: (g, ctx) => decadeWords(ctx, g.d as string),
+  },
+  {
     name: 'decade',
     pattern: String.raw`(?<y>1\d\d0|20\d0)s`,
     read: (g, ctx) => {
@@ -522,6 +546,8 @@ const RULES: Rule[] = [
     start: SIGN_START,
     end: String.raw`(?![\p{L}\p{N}_])`,
     read: (g, ctx) => {
+      // "the 90s" is a decade; "90s" elsewhere, seconds.
+      if (g.unit === 's' && !g.sign && !g.frac && /^[1-9]0$/.test(g.int as string) && /\bthe\s$/i.test(ctx.before)) return decadeWords(ctx, g.int as string);
       const [one, other, zh] = UNITS[g.unit as string];
       const n = numberWords(ctx.w, g.sign, g.int as string, g.frac, ctx.lang);
       return ctx.lang === 'zh' ? n + zh : `${n} ${isOne(g.int as string, g.frac) ? one : other}`;
@@ -549,7 +575,9 @@ const RULES: Rule[] = [
     start: SIGN_START,
     read: (g, ctx) => {
       const int = g.int as string;
-      if (g.frac === undefined && !int.includes(',')) {
+      if (g.frac === undefined && /^\d+$/.test(int)) {
+        // After "call", "dial", 拨打… a number is a phone number (911, 110: 幺幺零).
+        if (DIAL.test(ctx.before)) return digitsWords(int, ctx.lang, true);
         // A bare run of 7 or more digits is a phone number or a code; a leading zero, a code (007).
         if (int.length >= 7) return signWords(g.sign, ctx.lang) + digitsWords(int, ctx.lang, true);
         if (int.length > 1 && int.startsWith('0')) return digitsWords(int, ctx.lang);
@@ -565,11 +593,21 @@ const RULES: Rule[] = [
   },
 ];
 
+/** '90s, the 90s: nineties, 九十年代. */
+function decadeWords(ctx: Context, tens: string): string {
+  if (ctx.lang === 'zh') return `${integerWords(ctx.w, tens, 'zh')}年代`;
+  return `${ctx.w.en.toCardinal(tens).slice(0, -1)}ies`;
+}
+
 function meridiemTime(g: Groups, ctx: Context): string | undefined {
   const words = timeWords(ctx.w, Number(g.h), g.m === undefined ? undefined : Number(g.m), g.s === undefined ? undefined : Number(g.s), g.ap, ctx.lang);
-  // "at 7 p.m." at the end of a sentence: the meridiem's last point was also the full stop.
-  if (words && ctx.lang === 'en' && g.ap?.endsWith('.') && /^(?:\s*$|\s+[\p{Lu}\p{Lo}])/u.test(ctx.after)) return `${words}.`;
-  return words;
+  return words && keepFullStop(words, g.ap, ctx);
+}
+
+/** "at 7 p.m." at the end of a sentence: the meridiem's last point was also the full stop. */
+function keepFullStop(words: string, meridiem: string | undefined, ctx: Context): string {
+  const end = ctx.lang === 'en' ? '.' : '。';
+  return meridiem?.endsWith('.') && /^(?:\s*$|\s+[\p{Lu}\p{Lo}])/u.test(ctx.after) ? words + end : words;
 }
 
 /** Digit by digit, one group (between spaces, dashes, dots, brackets) per pause; + is "plus"/加. */

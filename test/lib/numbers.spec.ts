@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { normalizeNumbers } from '../../nodes/lib/numbers';
+import { loadNumberWords, normalizeNumbers, normalizeNumbersWith } from '../../nodes/lib/numbers';
 
 /** [input, what is spoken]: one table per rule, English and Chinese. */
 type Case = [input: string, spoken: string];
@@ -32,6 +32,8 @@ describe('normalizeNumbers', () => {
     ['101 rooms', 'one hundred one rooms'],
     ['1,234 steps', 'one thousand two hundred thirty-four steps'],
     ['1,000,000 people', 'one million people'],
+    ['1\u00a0000\u00a0000 people (no-break spaces)', 'one million people (no-break spaces)'],
+    ['1\u202f234 W (narrow no-break space)', 'one thousand two hundred thirty-four watts (narrow no-break space)'],
     ['共3只猫。', '共三只猫。'],
     ['10个', '十个'],
     ['15人', '十五人'],
@@ -102,6 +104,8 @@ describe('normalizeNumbers', () => {
     ['On 2026-12-03.', 'On December third, twenty twenty-six.'],
     ['On 2026/12/03.', 'On December third, twenty twenty-six.'],
     ['At 2026-12-03T14:30.', 'At December third, twenty twenty-six, fourteen thirty.'],
+    ['At 2026-12-03 7:30 pm.', 'At December third, twenty twenty-six, seven thirty PM.'],
+    ['时间2026-12-03 07:05。', '时间二零二六年十二月三日七点零五分。'],
     ['In 2026-12.', 'In December twenty twenty-six.'],
     ['On 3/12/2026 (month first).', 'On March twelfth, twenty twenty-six (month first).'],
     ['On 13/12/2026 (day first: 13 is no month).', 'On December thirteenth, twenty twenty-six (day first: thirteen is no month).'],
@@ -122,6 +126,7 @@ describe('normalizeNumbers', () => {
     ['2026 items', 'two thousand twenty-six items'],
     ['In the 1990s.', 'In the nineteen nineties.'],
     ['The 2000s.', 'The two thousands.'],
+    ["The '90s and the 80s; wait 90s.", 'The nineties and the eighties; wait ninety seconds.'],
     ['1990年代', '一九九零年代'],
   ]));
 
@@ -135,6 +140,9 @@ describe('normalizeNumbers', () => {
     ['It costs €5 or 5 €.', 'It costs five euros or five euros.'],
     ['It costs £2.50.', 'It costs two pounds fifty pence.'],
     ['It costs ¥12.', 'It costs twelve yuan.'],
+    ['It costs US$5, HK$10.50 or USD 20.', 'It costs five dollars, ten Hong Kong dollars fifty cents or twenty dollars.'],
+    ['It costs 100 RMB.', 'It costs one hundred yuan.'],
+    ['价格100 RMB，HK$10。', '价格一百元，十港元。'],
     ['价格¥3.50。', '价格三元五角。'],
     ['价格￥3.05。', '价格三元零五分。'],
     ['价格¥0.5。', '价格五角。'],
@@ -153,6 +161,7 @@ describe('normalizeNumbers', () => {
     ['Rain 3 mm.', 'Rain three millimeters.'],
     ['CO2 800 ppm.', 'CO2 eight hundred parts per million.'],
     ['Light 300 lx, noise 40 dB.', 'Light three hundred lux, noise forty decibels.'],
+    ['Signal -70 dBm.', 'Signal minus seventy decibel-milliwatts.'],
     ['Mains 230 V, 10 A.', 'Mains two hundred thirty volts, ten amps.'],
     ['Wait 10s.', 'Wait ten seconds.'],
     ['风速12 km/h。', '风速十二公里每小时。'],
@@ -184,6 +193,9 @@ describe('normalizeNumbers', () => {
     ['Call +8613800138000.', 'Call plus eight six one three eight zero zero one three eight zero zero zero.'],
     ['Call 138-0013-8000.', 'Call one three eight, zero zero one three, eight zero zero zero.'],
     ['Code 007.', 'Code zero zero seven.'],
+    ['Call 911 now; dial 112.', 'Call nine one one now; dial one one two.'],
+    ['Tel: 12345', 'Tel: one two three four five'],
+    ['请拨打110。', '请拨打幺幺零。'],
     ['Order 1234567.', 'Order one two three four five six seven.'],
     ['请拨打138-0013-8000。', '请拨打幺三八，零零幺三，八零零零。'],
     ['请拨打13800138000。', '请拨打幺三八零零幺三八零零零。'],
@@ -216,6 +228,12 @@ describe('normalizeNumbers', () => {
       assert.equal(await normalizeNumbers(text), text);
       assert.equal(await normalizeNumbers(''), '');
     });
+  });
+
+  it('has a synchronous core once the words are loaded', async () => {
+    const words = await loadNumberWords();
+    assert.equal(normalizeNumbersWith(words, 'Humidity 45%. 湿度45%。'), 'Humidity forty-five percent. 湿度百分之四十五。');
+    assert.equal(await loadNumberWords(), words, 'loaded once');
   });
 
   describe('full-width digits', () => table([
