@@ -27,6 +27,7 @@
  * Lengths are counted in grapheme clusters (Intl.Segmenter), the characters a
  * person would count: "👨‍👩‍👧" is one, "é" written with a combining accent is one.
  */
+import { graphemes } from './graphemes';
 
 /** Smaller limits are raised to this: a 1–3 character request is unstable anyway. */
 export const MIN_CHUNK = 10;
@@ -116,7 +117,6 @@ interface Cut {
 interface Segmenters {
   word: Intl.Segmenter;
   sentence: Intl.Segmenter;
-  grapheme: Intl.Segmenter;
 }
 
 let segmenters: Segmenters | undefined;
@@ -127,7 +127,6 @@ function getSegmenters(): Segmenters {
   segmenters ??= {
     word: new Intl.Segmenter('zh', { granularity: 'word' }),
     sentence: new Intl.Segmenter('zh', { granularity: 'sentence' }),
-    grapheme: new Intl.Segmenter('zh', { granularity: 'grapheme' }),
   };
   return segmenters;
 }
@@ -221,13 +220,12 @@ function graphemeIndex(text: string): Int32Array | undefined {
   if (ONE_UNIT_CLUSTERS.test(text)) return undefined;
   const g = new Int32Array(text.length + 1);
   let count = 0;
-  let last = 0;
-  forEachSegment(getSegmenters().grapheme, text, 0, text.length, graphemeSafe, (_segment, index) => {
-    for (let i = last + 1; i <= index; i++) g[i] = count;
+  let at = 0;
+  for (const cluster of graphemes(text)) {
     count++;
-    last = index;
-  });
-  for (let i = last + 1; i <= text.length; i++) g[i] = count;
+    for (let i = at + 1; i <= at + cluster.length; i++) g[i] = count;
+    at += cluster.length;
+  }
   return g;
 }
 
@@ -292,13 +290,6 @@ function windowEnd(text: string, from: number, end: number, safe: (text: string,
 function wordSafe(text: string, at: number): boolean {
   const before = text.charCodeAt(at - 1);
   return (isWhiteSpace(before) || CJK_PUNCTUATION.test(text[at - 1])) && !EXTENDING.test(text[at]) && !isLowSurrogate(text.charCodeAt(at));
-}
-
-/** Between two ASCII characters (other than CR LF) a grapheme cluster always ends. */
-function graphemeSafe(text: string, at: number): boolean {
-  const before = text.charCodeAt(at - 1);
-  const after = text.charCodeAt(at);
-  return before < 0x80 && after < 0x80 && !(before === 13 && after === 10);
 }
 
 function isLowSurrogate(c: number): boolean {
@@ -440,9 +431,11 @@ class Splitter {
    */
   private graphemeCuts(start: number, end: number): number[] {
     const bounds: number[] = [];
-    forEachSegment(getSegmenters().grapheme, this.text, start, end, graphemeSafe, (_segment, index) => {
-      if (index > start) bounds.push(index);
-    });
+    let at = start;
+    for (const cluster of graphemes(this.text.slice(start, end))) {
+      if (at > start) bounds.push(at);
+      at += cluster.length;
+    }
     const { words } = this;
     let w = this.firstWordEndingAfter(start);
     return bounds.filter((at) => {
