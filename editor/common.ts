@@ -233,6 +233,10 @@ export interface SynthesisProps extends EditorNodeProperties {
   leadIn: number | string;
   /** A voxcpm-voice node's id, or ''. */
   voice: string;
+  /** Markdown and emoji removed before sending (see nodes/lib/speech-text.ts). */
+  cleanText: boolean;
+  /** Numbers spelled out before sending. */
+  normalizeNumbers: boolean;
 }
 
 /** The prompt's type in the open dialog, else the saved one. */
@@ -283,7 +287,16 @@ export function synthesisDefaults<P extends SynthesisProps>(): EditorNodeDef<Syn
     sampleRate: { value: D.sampleRate, validate: whole('sampleRateInvalid', 0) },
     leadIn: { value: D.leadIn, validate: whole('leadInInvalid', 0) },
     voice: { value: D.voice, type: 'voxcpm-voice', required: false },
+    cleanText: { value: D.cleanText, validate: switchSetting<P>('common.errors.switchInvalid') },
+    normalizeNumbers: { value: D.normalizeNumbers, validate: switchSetting<P>('common.errors.switchInvalid') },
   } as EditorNodeDef<SynthesisProps>['defaults'];
+}
+
+/** A checkbox setting: a boolean (or absent, in an older flow: the default applies). */
+function switchSetting<P extends SynthesisProps>(key: string) {
+  return validator<P>(function (v) {
+    return v === undefined || typeof v === 'boolean' || v === 'true' || v === 'false' ? true : this._(key);
+  });
 }
 
 /** The parts of a flow node's definition voxcpm-tts and voxcpm-clone share. */
@@ -328,15 +341,23 @@ interface ServerView {
   proxy?: string;
 }
 
+/** The dialog's settings that change how Preview splits and prepares the text. */
+export interface PreviewText {
+  maxChunk?: string | number;
+  pause?: string | number;
+  cleanText?: boolean;
+  normalizeNumbers?: boolean;
+}
+
 /** The body of POST voxcpm/preview. */
-export function previewBody(type: string, serverId: string, server: ServerView, prompt: string, extra: PreviewExtra, text: string) {
+export function previewBody(type: string, serverId: string, server: ServerView, prompt: string, extra: PreviewExtra, text: string, prepared: PreviewText = {}) {
   return {
     server: {
       id: serverId,
       config: { url: server.url, timeout: server.timeout, authType: server.authType, headerName: server.headerName, tls: server.tls, proxy: server.proxy },
       credentials: {},
     },
-    node: { type, prompt, reference: extra.reference, referenceText: extra.referenceText },
+    node: { type, prompt, reference: extra.reference, referenceText: extra.referenceText, ...prepared },
     text,
   };
 }
@@ -347,7 +368,7 @@ export function previewBody(type: string, serverId: string, server: ServerView, 
  * `extra` gives Preview the node's own settings. Returns the presets menu.
  */
 export function prepareSynthesisDialog(node: EditorNodeInstance<SynthesisProps>, type: 'voxcpm-tts' | 'voxcpm-clone', preview: BlobPlayer, extra: () => PreviewExtra): JQuery {
-  fillMissing(node, 'node-input-', D, ['text', 'output', 'promptType', 'maxChunk', 'pause', 'outputFormat', 'audioFormat', 'sampleRate', 'leadIn'], ['streaming']);
+  fillMissing(node, 'node-input-', D, ['text', 'output', 'promptType', 'maxChunk', 'pause', 'outputFormat', 'audioFormat', 'sampleRate', 'leadIn'], ['streaming', 'cleanText', 'normalizeNumbers']);
 
   createTabs(node, `${type}-tabs`, [
     { id: `${type}-tab-voice`, label: 'common.tabs.voice' },
@@ -385,8 +406,26 @@ export function prepareSynthesisDialog(node: EditorNodeInstance<SynthesisProps>,
     type,
     prompt: prompt.typedInput('type') === 'str' ? String(prompt.typedInput('value')) : '',
     extra: extra(),
+    // Preview prepares the text as the node will: its piece size, pause, cleaning and numbers.
+    prepared: {
+      maxChunk: String($('#node-input-maxChunk').val() ?? ''),
+      pause: String($('#node-input-pause').val() ?? ''),
+      cleanText: $('#node-input-cleanText').prop('checked') === true,
+      normalizeNumbers: $('#node-input-normalizeNumbers').prop('checked') === true,
+    },
   }));
   return presets;
+}
+
+/** The warnings Preview's answer carries (X-VoxCPM-Warnings: URI-encoded JSON list), [] when none or unreadable. */
+export function previewWarnings(header: string | null): string[] {
+  if (!header) return [];
+  try {
+    const list: unknown = JSON.parse(decodeURIComponent(header));
+    return Array.isArray(list) ? list.filter((w): w is string => typeof w === 'string') : [];
+  } catch {
+    return [];
+  }
 }
 
 /** The presets menu (`menu`, a <select>): a pick hands its prompt to `apply`; the menu resets so the same preset can be picked again. */
@@ -416,6 +455,8 @@ export interface PreviewRequest {
   type: string;
   prompt: string;
   extra: PreviewExtra;
+  /** The dialog's text settings (piece size, pause, cleaning, numbers); absent: the node defaults. */
+  prepared?: PreviewText;
 }
 
 /** Preview: speaks the text with this dialog's voice through the selected server. */
@@ -445,7 +486,7 @@ export function preparePreview(node: Translator, ids: PreviewIds, player: BlobPl
     const field = $(`#${ids.prefix}-text`);
     const text = String(field.val() ?? '').trim() || field.attr('placeholder') || '';
     const what = request();
-    const body = previewBody(what.type, id, server, what.prompt, what.extra, text);
+    const body = previewBody(what.type, id, server, what.prompt, what.extra, text, what.prepared);
     let raw: XMLHttpRequest | null = null;
     button.prop('disabled', true);
     showLine(result, node._('common.preview.running'), '', true);
@@ -469,7 +510,9 @@ export function preparePreview(node: Translator, ids: PreviewIds, player: BlobPl
         }
         player.stop();
         player.load(blob, true);
-        showLine(result, previewOkText(node, xhr!.getResponseHeader('X-VoxCPM-Sample-Rate'), xhr!.getResponseHeader('X-VoxCPM-Duration')), COLOR.success);
+        const said = previewWarnings(xhr!.getResponseHeader('X-VoxCPM-Warnings'));
+        const ok = previewOkText(node, xhr!.getResponseHeader('X-VoxCPM-Sample-Rate'), xhr!.getResponseHeader('X-VoxCPM-Duration'));
+        showLine(result, said.length > 0 ? `${ok} · ⚠ ${said.join(' · ')}` : ok, said.length > 0 ? COLOR.warning : COLOR.success);
       })
       .fail((xhr: JQuery.jqXHR) => {
         const sent = raw as XMLHttpRequest | null;

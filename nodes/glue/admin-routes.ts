@@ -11,7 +11,7 @@ import { FileReadError, readRegularFile } from '../lib/files';
 import { referenceFromValue, REFERENCE_MAX_SECONDS, REFERENCE_MIN_SECONDS } from '../lib/reference';
 import { buildCloneRequest, buildTtsRequest } from '../lib/request';
 import { VoxcpmService } from '../lib/service';
-import { WARMUP_TEXT } from '../lib/defaults';
+import { SYNTHESIS_DEFAULTS, WARMUP_TEXT } from '../lib/defaults';
 import { AUDIO_DEFAULTS, Synthesizer } from '../lib/synthesis';
 import { parseWav, WavFormatError } from '../lib/wav';
 import { serviceSettings } from './server-settings';
@@ -89,15 +89,27 @@ export function registerAdminRoutes(RED: NodeAPI): void {
               (file) => referenceFromPath(userDir, file, entry),
             )
           : buildTtsRequest(input, common);
-      const pieces = { ...PLAIN, maxChunk: setting(node.maxChunk, AUDIO_DEFAULTS.maxChunk), pause: setting(node.pause, AUDIO_DEFAULTS.pause) };
-      return synthesizer.speak(request.body, pieces, { owner: 'preview', cache: false });
+      // The text prepared as the node prepares it: SSML, cleaning, numbers, voice description, pieces.
+      const pieces = {
+        ...PLAIN,
+        maxChunk: setting(node.maxChunk, AUDIO_DEFAULTS.maxChunk),
+        pause: setting(node.pause, AUDIO_DEFAULTS.pause),
+        cleanText: typeof node.cleanText === 'boolean' ? node.cleanText : SYNTHESIS_DEFAULTS.cleanText,
+        normalizeNumbers: typeof node.normalizeNumbers === 'boolean' ? node.normalizeNumbers : SYNTHESIS_DEFAULTS.normalizeNumbers,
+      };
+      const warnings = request.warnings.map((w) => w.message);
+      const onWarning = (_kind: string, message: string) => void warnings.push(message);
+      const audio = await synthesizer.speak(request.body, pieces, { owner: 'preview', cache: false, onWarning });
+      return { audio, warnings };
     }).then(
-      (audio) => {
+      ({ audio, warnings }) => {
         audit(req, entry);
         res.set({
           'Content-Type': 'audio/wav',
           'X-VoxCPM-Sample-Rate': String(audio.info.sampleRate),
           'X-VoxCPM-Duration': audio.info.duration.toFixed(2),
+          // What the node would warn about (ignored SSML tags, a dropped voice description), URI-encoded JSON.
+          ...(warnings.length > 0 ? { 'X-VoxCPM-Warnings': encodeURIComponent(JSON.stringify(warnings)) } : {}),
           'Cache-Control': 'no-store',
         });
         res.send(audio.wav);
@@ -145,7 +157,7 @@ export function registerAdminRoutes(RED: NodeAPI): void {
 }
 
 /** Test connection speaks plainly (no splitting, no resampling); Preview splits as its node does. */
-const PLAIN = { maxChunk: 10_000, pause: 0, sampleRate: 0, leadIn: 0 };
+const PLAIN = { maxChunk: 10_000, pause: 0, sampleRate: 0, leadIn: 0, cleanText: false, normalizeNumbers: false };
 
 /** A number the editor sent, or the default when it sent none that is usable. */
 function setting(value: unknown, fallback: number): number {
@@ -179,6 +191,9 @@ interface PreviewNode {
   /** The node's piece size and pause, when the dialog sends them. */
   maxChunk?: unknown;
   pause?: unknown;
+  /** The node's text switches, when the dialog sends them. */
+  cleanText?: unknown;
+  normalizeNumbers?: unknown;
 }
 
 /** The deployed settings that decide where a stored credential may go. */

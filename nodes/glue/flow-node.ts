@@ -34,6 +34,8 @@ interface ControlMessage extends NodeMessageInFlow {
   cache?: unknown;
   outputFormat?: unknown;
   audioFormat?: unknown;
+  cleanText?: unknown;
+  normalizeNumbers?: unknown;
   prompt?: unknown;
   audio?: unknown;
   referenceText?: unknown;
@@ -59,10 +61,28 @@ function readSettings(def: FlowNodeDef): NodeSettings {
     pause: num(def.pause, AUDIO_DEFAULTS.pause),
     sampleRate: num(def.sampleRate, AUDIO_DEFAULTS.sampleRate),
     leadIn: num(def.leadIn, AUDIO_DEFAULTS.leadIn),
+    cleanText: flag(def.cleanText, SYNTHESIS_DEFAULTS.cleanText),
+    normalizeNumbers: flag(def.normalizeNumbers, SYNTHESIS_DEFAULTS.normalizeNumbers),
     streaming: def.streaming === true || def.streaming === 'true',
     outputFormat: OUTPUT_FORMATS.includes(def.outputFormat as OutputFormat) ? (def.outputFormat as OutputFormat) : 'wav',
     nodeAudioFormat: def.audioFormat === undefined || def.audioFormat === '' ? SYNTHESIS_DEFAULTS.audioFormat : def.audioFormat,
   };
+}
+
+/** A checkbox setting: true or "true" on, false or "false" off, absent (an older flow) the default. */
+function flag(value: unknown, fallback: boolean): boolean {
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  return fallback;
+}
+
+/** A message's text switch (msg.cleanText, msg.normalizeNumbers): a boolean beats the node's; VOXCPM_INPUT_INVALID otherwise. */
+function switchOf(value: unknown, name: string, setting: boolean): boolean {
+  if (value === undefined || value === null) return setting;
+  if (typeof value === 'boolean') return value;
+  if (value === 'true' || value === 'false') return value === 'true';
+  const shown = typeof value === 'string' ? `"${value}"` : typeof value === 'number' ? String(value) : typePhrase(value);
+  throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'node.badSwitch', { name, value: shown });
 }
 
 /** The sample format of one message: msg.audioFormat beats the node's; VOXCPM_INPUT_INVALID for an unknown one. */
@@ -235,7 +255,12 @@ export function runFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, build: R
     if (!OUTPUT_FORMATS.includes(format)) {
       throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'node.badOutputFormat', { formats: OUTPUT_FORMATS.join(', ') });
     }
-    const audioSettings: AudioSettings = { ...settings, audioFormat: audioFormatOf(msg, settings) };
+    const audioSettings: AudioSettings = {
+      ...settings,
+      audioFormat: audioFormatOf(msg, settings),
+      cleanText: switchOf(msg.cleanText, 'msg.cleanText', settings.cleanText ?? SYNTHESIS_DEFAULTS.cleanText),
+      normalizeNumbers: switchOf(msg.normalizeNumbers, 'msg.normalizeNumbers', settings.normalizeNumbers ?? SYNTHESIS_DEFAULTS.normalizeNumbers),
+    };
     const input: InputMessage = {
       payload: RED.util.getMessageProperty(msg, settings.textProperty),
       prompt: msg.prompt,
@@ -256,6 +281,8 @@ export function runFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, build: R
       audioDigest: request.audioDigest,
       cache: msg.cache !== false && msg.cache !== 'false',
       keep: server.publishes,
+      // Ignored SSML tags are said for every message that has them (they differ); the rest once per deploy.
+      onWarning: (kind: string, message: string) => (kind === 'ssml-ignored' ? node.warn(message) : warnOnce(kind, message)),
       onProgress: (done: number, count: number) => {
         progress = count > 1 && done < count ? { done, count } : undefined;
         updateStatus();

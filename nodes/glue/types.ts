@@ -102,6 +102,10 @@ export interface FlowNodeDef extends NodeDef {
   audioFormat?: string;
   /** The id of a voxcpm-voice node, or ''; msg.voice (a voice's name) overrides it. */
   voice?: string;
+  /** Markdown and emoji removed before sending (default on); msg.cleanText overrides it. */
+  cleanText?: boolean | string;
+  /** Numbers spelled out before sending (default off); msg.normalizeNumbers overrides it. */
+  normalizeNumbers?: boolean | string;
 }
 
 export interface CloneNodeDef extends FlowNodeDef {

@@ -61,6 +61,14 @@ export const SYNTHESIS_DEFAULTS = {
   leadIn: 0,
   /** The id of a voxcpm-voice node; '' for none (msg.voice may still name one). */
   voice: '',
+  /** Markdown (emphasis, headings, lists, links, code) and emoji removed before sending. */
+  cleanText: true,
+  /**
+   * Numbers, times, dates and units spelled out before sending. Off: VoxCPM2 servers may
+   * normalise text themselves (the library's `normalize` option), and a second pass could
+   * read differently; Preview lets a user hear both.
+   */
+  normalizeNumbers: false,
 } as const;
 
 /** The settings of a voxcpm-clone node: the shared ones plus its reference. */

@@ -5,6 +5,8 @@
 import { parentPort } from 'node:worker_threads';
 import { readAnswerBody } from './answer-body';
 import { convertSamples, type AudioShape } from './audio';
+import { isVoxcpmError, type ErrorKey, type ErrorParams, type VoxcpmErrorCode } from './errors';
+import { prepareSpeech, type PreparedSpeech, type SpeechRequest, type TextSettings } from './speech-text';
 import { splitText } from './split-text';
 
 export type OffloadJob =
@@ -13,7 +15,9 @@ export type OffloadJob =
   /** A text's pieces: see splitText. */
   | { op: 'split'; text: string; maxChunk: number }
   /** A server's answer body, read: see readAnswerBody. */
-  | { op: 'answer'; body: Uint8Array };
+  | { op: 'answer'; body: Uint8Array }
+  /** A text's pieces, SSML, cleaning and numbers included: see prepareSpeech. */
+  | { op: 'prepare'; text: string; request: SpeechRequest; settings: TextSettings };
 
 export type OffloadRequest = OffloadJob & { id: number };
 
@@ -21,9 +25,11 @@ export type OffloadReply =
   | { id: number; data: Uint8Array }
   | { id: number; pieces: string[] }
   | { id: number; json: unknown; audio?: Uint8Array | null; head: string }
-  | { id: number; error: { name: string; message: string } };
+  | { id: number; prepared: PreparedSpeech }
+  | { id: number; error: { name: string; message: string }; voxcpm?: { code: VoxcpmErrorCode; key: ErrorKey; params: ErrorParams } };
 
 async function perform(job: OffloadRequest): Promise<{ reply: OffloadReply; transfer: ArrayBuffer[] }> {
+  if (job.op === 'prepare') return { reply: { id: job.id, prepared: await prepareSpeech(job.text, job.request, job.settings) }, transfer: [] };
   if (job.op === 'split') return { reply: { id: job.id, pieces: splitText(job.text, job.maxChunk) }, transfer: [] };
   if (job.op === 'answer') {
     const { json, audio, head } = readAnswerBody(Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength));
@@ -48,6 +54,8 @@ async function answer(job: OffloadRequest): Promise<void> {
     parentPort?.postMessage(reply, transfer);
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
-    parentPort?.postMessage({ id: job.id, error: { name: e.name, message: e.message } } satisfies OffloadReply);
+    // A VoxcpmError (invalid SSML, nothing left to speak) crosses as itself: code, key, parameters.
+    const voxcpm = isVoxcpmError(e) ? { code: e.code, key: e.key, params: e.params } : undefined;
+    parentPort?.postMessage({ id: job.id, error: { name: e.name, message: e.message }, voxcpm } satisfies OffloadReply);
   }
 }

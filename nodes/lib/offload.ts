@@ -3,7 +3,8 @@ import { Worker } from 'node:worker_threads';
 import { readAnswerBody, type AnswerBody } from './answer-body';
 import type { AudioShape } from './audio';
 import { splitText } from './split-text';
-import { abortError } from './errors';
+import { prepareSpeech, type PreparedSpeech, type SpeechRequest, type TextSettings } from './speech-text';
+import { abortError, VoxcpmError } from './errors';
 import type { OffloadJob, OffloadReply, OffloadRequest } from './offload-worker';
 import { WavFormatError } from './wav';
 
@@ -69,6 +70,16 @@ export class OffloadThread {
     return (reply as { pieces: string[] }).pieces;
   }
 
+  /**
+   * prepareSpeech(text, request, settings), off the event loop for a long text.
+   * Rejects with prepareSpeech's VoxcpmError, else as `convert` does.
+   */
+  async prepare(text: string, request: SpeechRequest, settings: TextSettings, signal?: AbortSignal): Promise<PreparedSpeech> {
+    if (text.length < SPLIT_HERE_CHARS) return prepareSpeech(text, request, settings);
+    const reply = await this.submit({ op: 'prepare', text, request, settings }, [], signal);
+    return (reply as { prepared: PreparedSpeech }).prepared;
+  }
+
   /** readAnswerBody(body), off the event loop for a large body, which is handed over (do not use it after). Rejects as `convert` does. */
   async readAnswer(body: Buffer, signal?: AbortSignal): Promise<AnswerBody> {
     if (body.length < ANSWER_HERE_BYTES) return readAnswerBody(body);
@@ -117,7 +128,7 @@ export class OffloadThread {
     worker.on('message', (reply: OffloadReply) => {
       const task = this.running;
       if (!task || task.id !== reply.id) return;
-      if ('error' in reply) this.finish(task, rebuild(reply.error));
+      if ('error' in reply) this.finish(task, reply.voxcpm ? new VoxcpmError(reply.voxcpm.code, reply.voxcpm.key, reply.voxcpm.params) : rebuild(reply.error));
       else this.finish(task, undefined, reply);
     });
     const lost = (why: string) => {

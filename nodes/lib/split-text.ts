@@ -11,19 +11,23 @@
  * dictionary-based words for Chinese and Japanese, UAX #29 sentences). On top of
  * it: `；;` `…` and line breaks end a sentence (UAX #29 does not say so), and
  * numbers ("3.14", "1,000", "12:30"), URLs, e-mail addresses and hyphenated words
- * are never cut. Only a "word" too long for one piece (a 400-character URL) is
- * cut, between grapheme clusters, so an emoji or a surrogate pair stays whole.
+ * are never cut, and a piece never ends after a common abbreviation ("Mr.",
+ * "e.g.", "7 a.m.": see ABBREVIATIONS). Only a "word" too long for one piece (a
+ * 400-character URL) is cut, between grapheme clusters, so an emoji or a
+ * surrogate pair stays whole; so is a run of emoji or symbols too long for one.
  *
  * Guarantees, for a text longer than the limit (a shorter one comes back whole):
  * - `splitText(t, n).join('') === t`: white space stays attached to a piece;
  * - every piece contains a letter or a digit (CJK included), so none is only white
- *   space or punctuation, provided the text contains one at all;
- * - every piece's `.trim().length` is at most the limit, with two exceptions that
- *   only contrived text reaches: a single grapheme cluster longer than the limit,
- *   and a run of punctuation too long to fit beside any letter.
+ *   space or punctuation, provided the text contains one at all, unless a run of
+ *   emoji or symbols is too long to share a piece with one;
+ * - every piece, trimmed, holds at most the limit of grapheme clusters;
+ * - no piece ends inside a grapheme cluster, nor inside a word that fits in a piece.
  *
- * Lengths are counted like `String.prototype.length` (UTF-16 code units).
+ * Lengths are counted in grapheme clusters (Intl.Segmenter), the characters a
+ * person would count: "👨‍👩‍👧" is one, "é" written with a combining accent is one.
  */
+import { graphemes } from './graphemes';
 
 /** Smaller limits are raised to this: a 1–3 character request is unstable anyway. */
 export const MIN_CHUNK = 10;
@@ -61,11 +65,49 @@ const GUARDED = new RegExp(
 /** Punctuation after a URL or an address that is not part of it ("see https://x.org."). */
 const TRAILING_PUNCTUATION = /[.,;:!?'")\]]+$/;
 
+/**
+ * Abbreviations after which a full stop does not end a sentence, and after which
+ * a piece never ends (the name after "Mr." would start a new breath).
+ *
+ * The first list is ICU's sentence-break suppressions for English, CLDR
+ * `common/segments/en.xml` (as generated into ICU4C
+ * `icu4c/source/data/brkitr/en.txt`): ICU applies them only when a break
+ * iterator is asked for them (`en@ss=standard`), and V8's Intl.Segmenter drops
+ * the `-u-ss-standard` extension (Node 20: `resolvedOptions().locale` is `en`,
+ * "Mr. | Jones" still cut), so they are applied here. CLDR lists them in one
+ * case only; the second list adds the lower-case and common forms it lacks
+ * (Dr., St., No., e.g., i.e., etc., p.m.), as the issue asks. Matched with the
+ * case as written, on the whole token before the cut ("(Mr." counts).
+ */
+const CLDR_EN_SUPPRESSIONS = [
+  'L.P.', 'Alt.', 'Approx.', 'E.G.', 'O.', 'Maj.', 'Misc.', 'P.O.', 'J.D.', 'Jam.', 'Card.', 'Dec.', 'Sept.', 'MR.',
+  'Long.', 'Hat.', 'G.', 'Link.', 'DC.', 'D.C.', 'M.T.', 'Hz.', 'Mrs.', 'By.', 'Act.', 'Var.', 'N.V.', 'Aug.', 'B.',
+  'S.A.', 'Up.', 'Job.', 'Num.', 'M.I.T.', 'Ok.', 'Org.', 'Ex.', 'Cont.', 'U.', 'Mart.', 'Fn.', 'Abs.', 'Lt.', 'OK.',
+  'Z.', 'E.', 'Kb.', 'Est.', 'A.M.', 'L.A.', 'Prof.', 'U.S.', 'Nov.', 'Ph.D.', 'Mar.', 'I.T.', 'exec.', 'Jan.', 'N.Y.',
+  'X.', 'Md.', 'Op.', 'vs.', 'D.A.', 'A.D.', 'R.L.', 'P.M.', 'Or.', 'M.R.', 'Cap.', 'PC.', 'Feb.', 'Exec.', 'I.e.',
+  'Sep.', 'Gb.', 'K.', 'U.S.C.', 'Mt.', 'S.', 'A.S.', 'C.O.D.', 'Capt.', 'Col.', 'In.', 'C.F.', 'Adj.', 'AD.', 'I.D.',
+  'Mgr.', 'R.T.', 'B.V.', 'M.', 'Conn.', 'Yr.', 'Rev.', 'Phys.', 'pp.', 'Ms.', 'To.', 'Sgt.', 'J.K.', 'Nr.', 'Jun.',
+  'Fri.', 'S.A.R.', 'Lev.', 'Lt.Cdr.', 'Def.', 'F.', 'Do.', 'Joe.', 'Id.', 'Mr.', 'Dept.', 'Is.', 'Pvt.', 'Diff.',
+  'Hon.B.A.', 'Q.', 'Mb.', 'On.', 'Min.', 'J.B.', 'Ed.', 'AB.', 'A.', 'S.p.A.', 'I.', 'a.m.', 'Comm.', 'Go.', 'VS.',
+  'L.', 'All.', 'PP.', 'P.V.', 'T.', 'K.R.', 'Etc.', 'D.', 'Adv.', 'Lib.', 'E.g.', 'Pro.', 'U.S.A.', 'S.E.', 'AA.',
+  'Rep.', 'Sq.', 'As.',
+];
+const OUR_SUPPRESSIONS = [
+  'Dr.', 'DR.', 'St.', 'ST.', 'No.', 'NO.', 'Nos.', 'e.g.', 'i.e.', 'etc.', 'p.m.', 'a.m.', 'Jr.', 'Sr.', 'Mrs.', 'MRS.',
+  'Ms.', 'MS.', 'Mx.', 'cf.', 'approx.', 'Inc.', 'Ltd.', 'Co.', 'Corp.', 'Ave.', 'Rd.', 'Blvd.', 'Gen.', 'Gov.', 'Sen.',
+  'Jul.', 'Apr.', 'Oct.', 'Mon.', 'Tue.', 'Wed.', 'Thu.', 'Sat.', 'Sun.', 'Fig.', 'fig.', 'vol.', 'Vol.', 'ca.',
+];
+export const ABBREVIATIONS: ReadonlySet<string> = new Set([...CLDR_EN_SUPPRESSIONS, ...OUR_SUPPRESSIONS]);
+/** The token before a cut: what follows the last white space, less opening brackets and quotes. */
+const LAST_TOKEN = /[\p{Ps}\p{Pi}"']*([^\s\p{Ps}\p{Pi}"']+)\s*$/u;
+
 /** Boundary strengths, weakest first. */
 const GRAPHEME = 0;
-const WORD = 1;
-const CLAUSE = 2;
-const SENTENCE = 3;
+/** After an abbreviation: used only where no word boundary is left (contrived text). */
+const ABBREVIATION = 1;
+const WORD = 2;
+const CLAUSE = 3;
+const SENTENCE = 4;
 
 interface Cut {
   at: number;
@@ -75,7 +117,6 @@ interface Cut {
 interface Segmenters {
   word: Intl.Segmenter;
   sentence: Intl.Segmenter;
-  grapheme: Intl.Segmenter;
 }
 
 let segmenters: Segmenters | undefined;
@@ -86,7 +127,6 @@ function getSegmenters(): Segmenters {
   segmenters ??= {
     word: new Intl.Segmenter('zh', { granularity: 'word' }),
     sentence: new Intl.Segmenter('zh', { granularity: 'sentence' }),
-    grapheme: new Intl.Segmenter('zh', { granularity: 'grapheme' }),
   };
   return segmenters;
 }
@@ -102,10 +142,12 @@ function getSegmenters(): Segmenters {
  */
 export function splitText(text: string, maxChunk: number): string[] {
   const max = Number.isNaN(maxChunk) ? MIN_CHUNK : Math.max(MIN_CHUNK, Math.floor(maxChunk));
-  if (text.length <= max) return [text];
-  const cuts = findCuts(text);
-  if (!cuts) return [text];
-  const splitter = new Splitter(text, max, cuts);
+  if (text.length <= max) return [text]; // never more graphemes than code units
+  const graphemes = graphemeIndex(text);
+  if (graphemes && graphemes[text.length] <= max) return [text];
+  const found = findCuts(text);
+  if (!found) return [text];
+  const splitter = new Splitter(text, max, found.cuts, found.words, graphemes);
   const ends = splitter.split(0, text.length, SENTENCE);
   const pieces = splitter.tidy(ends);
   return pieces.map(([start, end]) => text.slice(start, end));
@@ -118,7 +160,7 @@ export function splitText(text: string, maxChunk: number): string[] {
  * of the gap, so closing punctuation stays with its sentence. Returns undefined
  * when the text has no word at all.
  */
-function findCuts(text: string): Cut[] | undefined {
+function findCuts(text: string): { cuts: Cut[]; words: number[] } | undefined {
   const words: number[] = []; // start, end, start, end...
   forEachSegment(getSegmenters().word, text, 0, text.length, wordSafe, (segment, index) => {
     if (SPEAKABLE.test(segment)) words.push(index, index + segment.length);
@@ -141,9 +183,50 @@ function findCuts(text: string): Cut[] | undefined {
     let level = WORD;
     if (SENTENCE_END.test(gap) || (s < sentences.length && sentences[s] <= gapEnd)) level = SENTENCE;
     else if (PAUSE.test(gap)) level = CLAUSE;
+    // "Mr. Jones", "7 a.m. tomorrow": no cut after an abbreviation (a line break still ends a sentence).
+    if (level !== SENTENCE || !/[\n\r\v\f\u0085\u2028\u2029]/.test(gap)) {
+      if (endsWithAbbreviation(text, words[w - 2], at)) level = ABBREVIATION;
+    }
     cuts.push({ at, level });
   }
-  return cuts;
+  return { cuts, words };
+}
+
+/** Whether text[wordStart, at) ends with an abbreviation of ABBREVIATIONS (white space after it allowed). */
+function endsWithAbbreviation(text: string, wordStart: number, at: number): boolean {
+  let end = at;
+  while (end > wordStart && isWhiteSpace(text.charCodeAt(end - 1))) end--;
+  if (text[end - 1] !== '.') return false;
+  // The token may start before the word segment ("e.g" is one word, "Ph.D" too, "(Mr" not).
+  const from = Math.max(0, wordStart - 16);
+  const m = LAST_TOKEN.exec(text.slice(from, at));
+  return m !== null && ABBREVIATIONS.has(m[1]);
+}
+
+/**
+ * Text in which every code unit is a grapheme cluster of its own: ASCII (but CR,
+ * which joins LF), Latin-1 and Latin Extended, general punctuation (not the
+ * joiners), CJK punctuation, kana and ideographs, full-width forms (not the
+ * combining kana marks). Most text is, and needs no segmentation to be counted.
+ */
+const ONE_UNIT_CLUSTERS = /^[\t\n\v\f\x20-\x7e\u00a0-\u024f\u2000-\u200b\u2010-\u2027\u2030-\u205e\u3000-\u3029\u3030-\u3098\u309b-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uff9d\uffa0-\uffef]*$/;
+
+/**
+ * For each code unit index i of `text` (and text.length), the number of grapheme
+ * clusters that start before i: graphemes in text[a, b) = g[b] - g[a] when a and
+ * b are cluster boundaries. Undefined when every code unit is a cluster.
+ */
+function graphemeIndex(text: string): Int32Array | undefined {
+  if (ONE_UNIT_CLUSTERS.test(text)) return undefined;
+  const g = new Int32Array(text.length + 1);
+  let count = 0;
+  let at = 0;
+  for (const cluster of graphemes(text)) {
+    count++;
+    for (let i = at + 1; i <= at + cluster.length; i++) g[i] = count;
+    at += cluster.length;
+  }
+  return g;
 }
 
 /**
@@ -209,13 +292,6 @@ function wordSafe(text: string, at: number): boolean {
   return (isWhiteSpace(before) || CJK_PUNCTUATION.test(text[at - 1])) && !EXTENDING.test(text[at]) && !isLowSurrogate(text.charCodeAt(at));
 }
 
-/** Between two ASCII characters (other than CR LF) a grapheme cluster always ends. */
-function graphemeSafe(text: string, at: number): boolean {
-  const before = text.charCodeAt(at - 1);
-  const after = text.charCodeAt(at);
-  return before < 0x80 && after < 0x80 && !(before === 13 && after === 10);
-}
-
 function isLowSurrogate(c: number): boolean {
   return c >= 0xdc00 && c <= 0xdfff;
 }
@@ -266,13 +342,17 @@ class Splitter {
     private readonly text: string,
     private readonly max: number,
     private readonly cuts: Cut[],
+    /** Start, end, start, end... of the speakable words. */
+    private readonly words: number[],
+    /** See graphemeIndex. */
+    private readonly graphemes: Int32Array | undefined,
   ) {}
 
-  /** Whether text[start, end), trimmed, fits in one request. */
+  /** Whether text[start, end), trimmed, fits in one request (counted in grapheme clusters). */
   fits(start: number, end: number): boolean {
     if (end - start <= this.max) return true;
     const [s, e] = this.trimmed(start, end);
-    return e - s <= this.max;
+    return (this.graphemes ? this.graphemes[e] - this.graphemes[s] : e - s) <= this.max;
   }
 
   private trimmed(start: number, end: number): [number, number] {
@@ -345,21 +425,48 @@ class Splitter {
   }
 
   /**
-   * Grapheme cluster boundaries inside text[start, end), limited to those with
-   * something speakable on both sides.
+   * Grapheme cluster boundaries inside text[start, end), except those inside a
+   * word that fits in one piece: what is left is a run of emoji or symbols, or a
+   * word too long for any piece (a 400-character URL).
    */
   private graphemeCuts(start: number, end: number): number[] {
     const bounds: number[] = [];
-    let firstSpeakableEnd = -1;
-    let lastSpeakableStart = -1;
-    forEachSegment(getSegmenters().grapheme, this.text, start, end, graphemeSafe, (segment, index) => {
-      if (index > start) bounds.push(index);
-      if (SPEAKABLE.test(segment)) {
-        if (firstSpeakableEnd < 0) firstSpeakableEnd = index + segment.length;
-        lastSpeakableStart = index;
-      }
+    let at = start;
+    for (const cluster of graphemes(this.text.slice(start, end))) {
+      if (at > start) bounds.push(at);
+      at += cluster.length;
+    }
+    const { words } = this;
+    let w = this.firstWordEndingAfter(start);
+    return bounds.filter((at) => {
+      while (w < words.length && words[w + 1] <= at) w += 2;
+      const inside = w < words.length && words[w] < at && at < words[w + 1];
+      return !inside || !this.fits(this.wordRun(w, 'start'), this.wordRun(w, 'end'));
     });
-    return bounds.filter((at) => at >= firstSpeakableEnd && at <= lastSpeakableStart);
+  }
+
+  /** Index (even) of the first word that ends after `pos`. */
+  private firstWordEndingAfter(pos: number): number {
+    const { words } = this;
+    let lo = 0;
+    let hi = words.length / 2;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (words[2 * mid + 1] <= pos) lo = mid + 1;
+      else hi = mid;
+    }
+    return 2 * lo;
+  }
+
+  /**
+   * Where the run of text that holds word `w` starts or ends: the nearest cut
+   * around it (a URL or a number is several ICU words but one run).
+   */
+  private wordRun(w: number, side: 'start' | 'end'): number {
+    const { cuts } = this;
+    const next = this.firstCutAfter(this.words[w]);
+    if (side === 'start') return next > 0 ? cuts[next - 1].at : 0;
+    return next < cuts.length ? cuts[next].at : this.text.length;
   }
 
   /**
@@ -376,17 +483,24 @@ class Splitter {
       start = end;
     }
 
+    // A run of emoji or symbols too long to share a piece stays a piece of its own.
     const merged: Array<[number, number]> = [];
     let pending: [number, number] | undefined; // leading pieces with nothing speakable
     for (const piece of pieces) {
+      const last = merged.length > 0 ? merged[merged.length - 1] : undefined;
       if (SPEAKABLE.test(this.text.slice(piece[0], piece[1]))) {
-        if (pending) piece[0] = pending[0];
+        if (pending && this.fits(pending[0], piece[1])) piece[0] = pending[0];
+        else if (pending) merged.push(pending);
         pending = undefined;
         merged.push(piece);
-      } else if (merged.length > 0) merged[merged.length - 1][1] = piece[1];
-      else pending = pending ? [pending[0], piece[1]] : piece;
+      } else if (last && this.fits(last[0], piece[1])) last[1] = piece[1];
+      else if (pending && this.fits(pending[0], piece[1])) pending[1] = piece[1];
+      else {
+        if (pending) merged.push(pending);
+        pending = piece;
+      }
     }
-    if (pending) merged.push(pending); // nothing speakable at all (not reached: checked before)
+    if (pending) merged.push(pending);
     pieces = merged;
 
     for (let i = 0; i < pieces.length && pieces.length > 1; i++) {
@@ -420,11 +534,11 @@ class Splitter {
    */
   private borrow(start: number, end: number, side: 'start' | 'end', ok: (at: number) => boolean): number | undefined {
     const pick = (candidates: number[]) => (side === 'end' ? candidates.reverse() : candidates).find(ok);
-    for (const level of [SENTENCE, CLAUSE, WORD]) {
+    for (const level of [SENTENCE, CLAUSE, WORD, ABBREVIATION]) {
       const at = pick(this.cutsBetween(start, end, level));
       if (at !== undefined) return at;
     }
-    if (this.cutsBetween(start, end, WORD).length > 0) return undefined;
+    if (this.cutsBetween(start, end, ABBREVIATION).length > 0) return undefined;
     const { cuts } = this;
     const next = this.firstCutAfter(start);
     const wordStart = next > 0 ? cuts[next - 1].at : 0;

@@ -8,6 +8,7 @@ import { offload } from './offload';
 import { checkTextLimits } from './request';
 import { audioDigest } from './reference';
 import { serverNumber, VoxcpmService, type RequestOptions, type ServiceLimits, type ServiceSettings } from './service';
+import type { PreparedSpeech, TextSettings } from './speech-text';
 import { parseWav, WavFormatError, WavInfo } from './wav';
 
 /** How the audio of one message is made from the server's answers. */
@@ -22,11 +23,15 @@ export interface AudioSettings {
   leadIn: number;
   /** 'wav16': 16-bit PCM samples; 'wav' (or absent): the server's own sample format. */
   audioFormat?: AudioFormat;
+  /** Markdown and emoji removed before sending (absent: SYNTHESIS_DEFAULTS.cleanText). */
+  cleanText?: boolean;
+  /** Numbers spelled out before sending (absent: SYNTHESIS_DEFAULTS.normalizeNumbers). */
+  normalizeNumbers?: boolean;
 }
 
 import { SYNTHESIS_DEFAULTS, type AudioFormat } from './defaults';
-const { maxChunk, pause, sampleRate, leadIn, audioFormat } = SYNTHESIS_DEFAULTS;
-export const AUDIO_DEFAULTS: AudioSettings = { maxChunk, pause, sampleRate, leadIn, audioFormat };
+const { maxChunk, pause, sampleRate, leadIn, audioFormat, cleanText, normalizeNumbers } = SYNTHESIS_DEFAULTS;
+export const AUDIO_DEFAULTS: AudioSettings = { maxChunk, pause, sampleRate, leadIn, audioFormat, cleanText, normalizeNumbers };
 
 /**
  * The message's own timer ends work that is not a server request (audio
@@ -70,6 +75,8 @@ export interface SpeakOptions extends RequestOptions {
   keep?: boolean;
   /** Called as pieces of a long text are done, in order: (done, count). */
   onProgress?: (done: number, count: number) => void;
+  /** Called with what the text preparation has to say (ignored SSML tags, a dropped voice description). */
+  onWarning?: (kind: string, message: string) => void;
 }
 
 /** A server answer (or cached one) as the pipeline holds it: never changed, maybe shared. */
@@ -188,7 +195,9 @@ async function speak(
   if (hit) return { wav: hit, info: parseWav(hit), cached: true };
   const run = new MessageRun(service, body, { ...options, audioDigest: digest });
   try {
-    const texts = await pieces(body.text, settings.maxChunk, run.signal);
+    const prepared = await pieces(body, settings, run.signal, options);
+    const texts = prepared.pieces.map((p) => p.text);
+    const spoken = { ...body, prompt: prepared.prompt };
     const count = texts.length;
     // The pieces of a long text are cached too (as the server sent them), so a text that
     // shares sentences with an earlier one, or is said again after a failed piece, pays only once.
@@ -205,7 +214,7 @@ async function speak(
         p = (async () => {
           let raw: Raw;
           try {
-            raw = await fetchRaw(service, run, { ...body, text }, index, count, pieceCache, settings);
+            raw = await fetchRaw(service, run, { ...spoken, text }, index, count, pieceCache, settings);
           } catch (err) {
             if (index === 0) targetKnown.reject(err);
             throw err;
@@ -229,16 +238,27 @@ async function speak(
     };
     let target: AudioShape | undefined;
     let gap: Buffer = Buffer.alloc(0);
+    // After a piece: the usual pause, or exactly the silence of an SSML break (none after the last).
+    const pauseAfter = (shape: AudioShape, index: number): Buffer | undefined => {
+      const ms = prepared.pieces[index].pauseAfterMs;
+      if (ms !== undefined) return ms > 0 ? makeSilence(shape, msFrames(shape, ms)) : undefined;
+      return index < count - 1 ? gap : undefined;
+    };
     await inWindow(count, service.limits.window, run, pieceSamples, (data, index) => {
       if (!target) {
         target = outputShape((first as Raw).info, settings);
         gap = makeSilence(target, Math.round((target.sampleRate * Math.max(0, settings.pause || 0)) / 1000));
-        const leadIn = leadInFrames(target, settings.leadIn);
+        const leadIn = leadInFrames(target, settings.leadIn) + msFrames(target, prepared.pauseBeforeMs);
         if (leadIn > 0) push(makeSilence(target, leadIn));
       } else {
-        push(gap);
+        const before = pauseAfter(target, index - 1);
+        if (before) push(before);
       }
       push(data);
+      if (index === count - 1) {
+        const after = pauseAfter(target, index);
+        if (after) push(after);
+      }
       if (bytes > run.maxAudioBytes) throw audioTooLarge(run.maxAudioBytes, index + 1, count);
       options.onProgress?.(index + 1, count);
     }, true);
@@ -267,19 +287,25 @@ async function speakPieces(
   const run = new MessageRun(service, body, options);
   try {
     const cache = options.cache === false ? undefined : pipelineCache;
-    const texts = await pieces(body.text, settings.maxChunk, run.signal);
-    const count = texts.length;
+    const prepared = await pieces(body, settings, run.signal, options);
+    const count = prepared.pieces.length;
     const finished = async (index: number): Promise<SpokenAudio> => {
-      const pieceBody = { ...body, text: texts[index] };
-      const key = cache ? cacheKey(service, pieceBody, settings, 'piece', run.digest) : '';
+      const pieceBody = { ...body, prompt: prepared.prompt, text: prepared.pieces[index].text };
+      // An SSML break is silence at the end of its piece (streamed pieces get no usual pause).
+      const beforeMs = index === 0 ? prepared.pauseBeforeMs : 0;
+      const afterMs = prepared.pieces[index].pauseAfterMs ?? 0;
+      const silences = { beforeMs, afterMs };
+      const key = cache ? cacheKey(service, pieceBody, settings, 'piece', run.digest, silences) : '';
       const hit = cache ? await cache.get(key) : undefined;
       if (hit) return { wav: hit, info: parseWav(hit), cached: true };
       const raw = await fetchRaw(service, run, pieceBody, index, count, undefined, settings);
       const target = outputShape(raw.info, settings);
       const data = await toShape(raw, target, run);
-      const leadIn = leadInFrames(target, settings.leadIn);
-      const untouched = leadIn === 0 && !raw.shared && data.buffer === raw.wav.buffer;
+      const leadIn = leadInFrames(target, settings.leadIn) + msFrames(target, beforeMs);
+      const tail = msFrames(target, afterMs);
+      const untouched = leadIn === 0 && tail === 0 && !raw.shared && data.buffer === raw.wav.buffer;
       const parts = leadIn > 0 ? [makeSilence(target, leadIn), data] : [data];
+      if (tail > 0) parts.push(makeSilence(target, tail));
       const wav = untouched ? raw.wav : await assemble(target, parts, parts.reduce((n, b) => n + b.length, 0), run.signal);
       const kept = keep(wav, cache, key, options);
       const mismatch = raw.reportedSampleRate !== undefined && raw.reportedSampleRate !== raw.info.sampleRate;
@@ -469,6 +495,11 @@ function leadInFrames(shape: AudioShape, ms: number): number {
   return Number.isFinite(ms) && ms > 0 ? Math.round((shape.sampleRate * ms) / 1000) : 0;
 }
 
+/** Frames of `ms` milliseconds of silence (an SSML break), rounded to the nearest frame. */
+function msFrames(shape: AudioShape, ms: number): number {
+  return ms > 0 ? Math.round((shape.sampleRate * ms) / 1000) : 0;
+}
+
 /**
  * One WAV from sample parts of `bytes` bytes in all: one allocation, filled in
  * slices that yield to the event loop (a 100 MB copy would hold it ~150 ms).
@@ -505,9 +536,25 @@ function audioTooLarge(limit: number, done: number, count: number): VoxcpmError 
   );
 }
 
-/** The trimmed pieces of a text, each at most `maxChunk` characters. */
-async function pieces(text: string, maxChunk: number, signal: AbortSignal): Promise<string[]> {
-  return (await offload.split(text, maxChunk, signal)).map((p) => p.trim()).filter((p) => p !== '');
+/**
+ * The pieces of a request's text as speech-text.ts prepares them (SSML, clean,
+ * numbers, voice description, split; off the event loop for a long text), and
+ * the prompt to send with each; its warnings go to `options.onWarning`.
+ */
+async function pieces(body: TtsRequestBody, settings: AudioSettings, signal: AbortSignal, options: SpeakOptions): Promise<PreparedSpeech> {
+  const request = { prompt: body.prompt, ultimate: body.reference_text.trim() !== '' };
+  const prepared = await offload.prepare(body.text, request, textSettings(settings), signal);
+  for (const w of prepared.warnings) options.onWarning?.(w.kind, w.message);
+  return prepared;
+}
+
+/** The settings of `settings` that change the pieces (see speech-text.ts), defaults filled in. */
+export function textSettings(settings: AudioSettings): TextSettings {
+  return {
+    maxChunk: settings.maxChunk,
+    cleanText: settings.cleanText ?? SYNTHESIS_DEFAULTS.cleanText,
+    normalizeNumbers: settings.normalizeNumbers ?? SYNTHESIS_DEFAULTS.normalizeNumbers,
+  };
 }
 
 /** One unchanging copy of new audio, for the cache and (when asked) msg.url. */
@@ -519,7 +566,15 @@ function keep(wav: Buffer, cache: AudioCache | undefined, key: string, options: 
 }
 
 /** Everything that changes the audio: the servers, the request (reference hashed) and the output settings. */
-function cacheKey(service: VoxcpmService, body: TtsRequestBody, settings: AudioSettings, kind: 'whole' | 'piece' | 'raw', digest: string): string {
+function cacheKey(
+  service: VoxcpmService,
+  body: TtsRequestBody,
+  settings: AudioSettings,
+  kind: 'whole' | 'piece' | 'raw',
+  digest: string,
+  silences?: { beforeMs: number; afterMs: number },
+): string {
+  const text = textSettings(settings);
   return AudioCache.key({
     kind,
     servers: service.endpoints,
@@ -531,6 +586,10 @@ function cacheKey(service: VoxcpmService, body: TtsRequestBody, settings: AudioS
     // settings (rate, lead-in, sample format); a raw piece (as the server sent it) on nothing more.
     maxChunk: kind === 'whole' ? settings.maxChunk : 0,
     pause: kind === 'whole' ? settings.pause : 0,
+    // How the text became pieces (a whole text); the SSML silences around a streamed piece.
+    cleanText: kind === 'whole' ? text.cleanText : false,
+    normalizeNumbers: kind === 'whole' ? text.normalizeNumbers : false,
+    silences: kind === 'piece' ? (silences ?? null) : null,
     sampleRate: kind === 'raw' ? 0 : settings.sampleRate,
     leadIn: kind === 'raw' ? 0 : settings.leadIn,
     audioFormat: kind === 'raw' ? 'wav' : (settings.audioFormat ?? 'wav'),

@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import * as os from 'node:os';
 import { isUltimate, referenceInfoText } from '../../editor/reference';
-import { audioFormatChoices, propertyOk, sampleRateChoices, type Translator } from '../../editor/common';
+import { audioFormatChoices, previewBody, previewWarnings, propertyOk, sampleRateChoices, type Translator } from '../../editor/common';
 import { httpUrlOk, serverDef, urlVerdict } from '../../editor/server';
 import { ttsDef } from '../../editor/tts';
 import { cloneDef } from '../../editor/clone';
@@ -121,6 +121,8 @@ describe('editor: rules shared with the runtime', function () {
       sampleRate: defaults.SYNTHESIS_DEFAULTS.sampleRate,
       leadIn: defaults.SYNTHESIS_DEFAULTS.leadIn,
       audioFormat: defaults.SYNTHESIS_DEFAULTS.audioFormat,
+      cleanText: defaults.SYNTHESIS_DEFAULTS.cleanText,
+      normalizeNumbers: defaults.SYNTHESIS_DEFAULTS.normalizeNumbers,
     });
     const service = new VoxcpmService({ url: 'http://127.0.0.1:5022', cache: false });
     assert.equal(service.limits.maxTextChars, defaults.SERVER_DEFAULTS.maxText);
@@ -150,6 +152,8 @@ describe('editor: rules shared with the runtime', function () {
         ['leadIn', ['0', '300'], ['-1', 'x']],
         ['outputFormat', ['wav', 'base64', 'dataurl', ''], ['mp3']],
         ['audioFormat', ['wav', 'wav16', '', undefined], ['mp3', 'WAV16', 16]],
+        ['cleanText', [true, false, 'true', 'false', undefined], ['yes', 1, '']],
+        ['normalizeNumbers', [true, false, 'true', 'false', undefined], ['on', 0, null]],
       ] as Array<[string, unknown[], unknown[]]>) {
         for (const v of good) assert.equal(validate(def, prop, v), true, `${prop} = ${JSON.stringify(v)}`);
         for (const v of bad) assert.equal(typeof validate(def, prop, v), 'string', `${prop} = ${JSON.stringify(v)} is refused with a message`);
@@ -160,6 +164,16 @@ describe('editor: rules shared with the runtime', function () {
     }
     assert.equal(propertyOk('a.b', (s) => s === 'a.b'), true, "Node-RED's own check is used when the editor has it");
     assert.equal(propertyOk('a.b', () => false), false);
+  });
+
+  it('Preview sends the text settings of the dialog and reads the warnings the runtime answers with', function () {
+    const body = previewBody('voxcpm-tts', 's1', { url: 'http://h' }, 'calm', { reference: '', referenceText: '' }, 'Hi', { maxChunk: '80', pause: '0', cleanText: false, normalizeNumbers: true });
+    assert.deepEqual(body.node, { type: 'voxcpm-tts', prompt: 'calm', reference: '', referenceText: '', maxChunk: '80', pause: '0', cleanText: false, normalizeNumbers: true });
+    // The header as nodes/glue/admin-routes.ts writes it.
+    assert.deepEqual(previewWarnings(encodeURIComponent(JSON.stringify(['SSML tags not understood: <emphasis>', '你好']))), ['SSML tags not understood: <emphasis>', '你好']);
+    assert.deepEqual(previewWarnings(null), []);
+    assert.deepEqual(previewWarnings('%E0%A4%A'), []);
+    assert.deepEqual(previewWarnings(encodeURIComponent('{"not":"a list"}')), []);
   });
 
   it('the server dialog checks the public URL and the proxy (editor-only rules)', function () {

@@ -40,6 +40,15 @@ interface Piece {
   end: number;
 }
 
+const GRAPHEMES = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/** Grapheme clusters in `text`: the unit of the piece limit. */
+function graphemeCount(text: string): number {
+  let n = 0;
+  for (const _ of GRAPHEMES.segment(text)) n++;
+  return n;
+}
+
 /** Splits and checks the invariants every split must keep. */
 function check(text: string, maxChunk: number): Piece[] {
   const pieces = splitText(text, maxChunk);
@@ -49,7 +58,7 @@ function check(text: string, maxChunk: number): Piece[] {
   let at = 0;
   for (const p of pieces) {
     if (text.length > limit) {
-      assert.ok(p.trim().length <= limit, `piece longer than ${limit}: ${JSON.stringify(p)}`);
+      assert.ok(graphemeCount(p.trim()) <= limit, `piece longer than ${limit} graphemes: ${JSON.stringify(p)}`);
       assert.match(p, SPEAKABLE, `piece with nothing to speak: ${JSON.stringify(p)}`);
     }
     out.push({ text: p, start: at, end: at + p.length });
@@ -259,6 +268,71 @@ describe('lib/split-text', () => {
         assert.ok(pieces.length > 1);
         assertCutsBetweenWords(word, pieces, [word]);
       }
+    });
+  });
+
+  describe('abbreviations (issue 11)', () => {
+    const PARCEL =
+      'The parcel that you ordered last week from the big online store arrived this afternoon at the front door and was signed for by Mr. Jones from next door. Please collect it.';
+
+    it('never ends a piece after Mr. (the repro of the issue)', () => {
+      const pieces = check(PARCEL, 150).map((p) => p.text);
+      assert.ok(pieces.length > 1);
+      for (const p of pieces) assert.doesNotMatch(p.trimEnd(), /\bMr\.$/, `a piece ends after "Mr.": ${JSON.stringify(p)}`);
+      assert.ok(pieces.some((p) => p.includes('Mr. Jones')));
+    });
+
+    for (const abbr of ['Mr.', 'Mrs.', 'Ms.', 'Dr.', 'St.', 'vs.', 'e.g.', 'i.e.', 'etc.', 'a.m.', 'p.m.', 'No.', 'Prof.', 'U.S.', 'Ph.D.']) {
+      it(`never ends a piece after "${abbr}"`, () => {
+        // Sentences built so that the only sentence-like cut near the limit is after the abbreviation.
+        const text = `Short one here. Then we saw ${abbr} Parker near the old mill by the river and then we went home. Another short one.`;
+        for (const max of [30, 40, 50, 60]) {
+          for (const p of check(text, max)) {
+            assert.ok(!p.text.trimEnd().endsWith(abbr), `max ${max}: a piece ends after "${abbr}": ${JSON.stringify(p.text)}`);
+          }
+        }
+      });
+    }
+
+    it('still ends a piece at a real sentence end and after "(Mr." in brackets too', () => {
+      const pieces = check('He said hello to the postman today. (Mr. Brown was out.) And then it rained all day long.', 40).map((p) => p.text);
+      for (const p of pieces) assert.ok(!/Mr\.\s*$/.test(p), JSON.stringify(p));
+      assert.equal(pieces[0], 'He said hello to the postman today. ');
+    });
+
+    it('cuts after an abbreviation only when nothing else is left (contrived text)', () => {
+      const text = Array.from({ length: 40 }, () => 'Mr.').join(' ');
+      const pieces = check(text, 20);
+      assert.ok(pieces.length > 1);
+      assertCutsBetweenWords(text, pieces);
+    });
+  });
+
+  describe('graphemes (issue 11)', () => {
+    it('counts the limit in grapheme clusters, not UTF-16 units', () => {
+      const text = `${'👨‍👩‍👧'.repeat(20)} hello world`; // 20 clusters of 8 code units each
+      assert.deepEqual(splitText(text, 40), [text]);
+    });
+
+    it('80 emoji then "Happy birthday Anna…": no word cut in two (the repro of the issue)', () => {
+      const text = `${'🎉'.repeat(80)} Happy birthday Anna, we wish you a wonderful day full of joy and cake and friends and everything else you like.`;
+      const pieces = check(text, 150);
+      assertCutsBetweenWords(text, pieces);
+      assert.ok(pieces.some((p) => p.text.includes('Happy birthday')));
+    });
+
+    it('cuts a run of emoji longer than a piece between graphemes', () => {
+      const text = `${'👍🏽'.repeat(200)} Happy birthday Anna.`;
+      const pieces = splitText(text, 150);
+      assert.equal(pieces.join(''), text);
+      const starts = new Set([...GRAPHEMES.segment(text)].map((s) => s.index));
+      let at = 0;
+      for (const p of pieces) {
+        assert.ok(starts.has(at), `cut inside a grapheme cluster at ${at}`);
+        assert.ok(graphemeCount(p.trim()) <= 150);
+        at += p.length;
+      }
+      assert.ok(pieces[pieces.length - 1].includes('Happy birthday Anna.'));
     });
   });
 

@@ -198,6 +198,37 @@ describe('admin routes (Test connection, Preview, reference recordings)', functi
       assert.equal(calls(sim).length, 0);
     });
 
+    it('prepares the text as the node does: SSML, clean text, numbers, voice description; warnings in a header', async () => {
+      await load();
+      const text = '<speak>(calm)**Hello** 🔥 it is 21°C.<break time="500ms"/><emphasis>Bye</emphasis>.</speak>';
+      const res = await helper
+        .request()
+        .post('/voxcpm/preview')
+        .send({ server: { id: IDS.server, config: { url } }, node: { type: 'voxcpm-tts', prompt: '', cleanText: true, normalizeNumbers: true }, text })
+        .buffer(true)
+        .parse(binary)
+        .expect(200);
+      assert.equal(res.headers['content-type'], 'audio/wav');
+      const bodies = calls(sim).map((r) => r.body as Record<string, string>);
+      assert.deepEqual(bodies.map((b) => b.text), ['Hello it is twenty-one degrees Celsius.', 'Bye.']);
+      assert.deepEqual(bodies.map((b) => b.prompt), ['calm', 'calm']);
+      const warned = JSON.parse(decodeURIComponent(String(res.headers['x-voxcpm-warnings']))) as string[];
+      assert.equal(warned.length, 1);
+      assert.match(warned[0], /<emphasis>/);
+    });
+
+    it('with cleanText and normalizeNumbers off sends the text as written', async () => {
+      await load();
+      await helper
+        .request()
+        .post('/voxcpm/preview')
+        .send({ server: { id: IDS.server, config: { url } }, node: { type: 'voxcpm-tts', cleanText: false, normalizeNumbers: false }, text: '**Hi** 🔥 21°C' })
+        .buffer(true)
+        .parse(binary)
+        .expect(200);
+      assert.deepEqual(calls(sim).map((r) => (r.body as Record<string, string>).text), ['**Hi** 🔥 21°C']);
+    });
+
     it('voxcpm-clone without a reference file: 400 VOXCPM_AUDIO_MISSING', async () => {
       await load();
       const res = await helper
