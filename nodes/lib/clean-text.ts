@@ -4,8 +4,9 @@
  * The words stay; only what a listener should not hear goes.
  *
  * Hand-written on the platform's Unicode regular expressions and
- * `Intl.Segmenter` (through graphemes.ts): a markdown library would be a seventh runtime dependency,
- * and it renders HTML, while speech needs only the words back. Every pattern is
+ * `Intl.Segmenter` (through graphemes.ts): a markdown library would be a
+ * seventh runtime dependency, and it renders HTML, while speech needs only the
+ * words back. Every pattern is
  * anchored at a line start or starts on one literal character and cannot
  * backtrack over a run, and delimiters are paired with stacks, so the time is
  * linear in the text's length (a 100,000-character pathological input is tested).
@@ -42,7 +43,7 @@
  */
 import { graphemes } from './graphemes';
 
-/** Text with the markdown marks, URLs and emoji removed; '' when nothing speakable is left besides white space. */
+/** The text with markdown marks, URLs and emoji removed by the rules above; '' when only white space is left. */
 export function cleanText(text: string): string {
   const out: string[] = [];
   let fence: { char: string; length: number } | undefined;
@@ -225,8 +226,8 @@ function emphasis(text: string): string {
     start: number;
     end: number;
   }
-  const runs: Run[] = [];
-  const paired = new Set<Run>();
+  /** Paired runs: removed. */
+  const cuts: Run[] = [];
   const open = new Map<string, Run[]>();
   const escaped = new Set<number>();
   let i = 0;
@@ -254,9 +255,7 @@ function emphasis(text: string): string {
       const stack = open.get(key);
       const run: Run = { start: i, end };
       if (canClose && stack && stack.length > 0) {
-        const opener = stack.pop() as Run;
-        paired.add(opener).add(run);
-        runs.push(opener, run);
+        cuts.push(stack.pop() as Run, run);
       } else if (canOpen) {
         if (stack) stack.push(run);
         else open.set(key, [run]);
@@ -264,8 +263,8 @@ function emphasis(text: string): string {
     }
     i = end;
   }
-  if (paired.size === 0 && escaped.size === 0) return text;
-  const cuts = runs.filter((r) => paired.has(r)).sort((a, b) => a.start - b.start);
+  if (cuts.length === 0 && escaped.size === 0) return text;
+  cuts.sort((a, b) => a.start - b.start);
   let out = '';
   let from = 0;
   let c = 0;
