@@ -349,7 +349,7 @@ const ZH_MEASURE = /^(?:千|万|亿|个|位|次|只|件|天|周|小时|分钟|�
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 /** An unsigned number: 1,234.5 or 1 234 (no-break or thin spaces) or 23.5 or 7 (bounded repetitions: linear time). */
-const NUM = String.raw`(?<int>\d{1,3}(?:,\d{3}){1,5}|\d{1,3}(?:[\u00a0\u202f\u2009]\d{3}){1,5}|\d{1,40})(?:\.(?<frac>\d{1,20}))?`;
+const NUM = String.raw`(?<int>\d{1,3}(?:,\d{3}){1,6}|\d{1,3}(?:[\u00a0\u202f\u2009]\d{3}){1,6}|\d{1,40})(?:\.(?<frac>\d{1,20}))?`;
 const SIGN = String.raw`(?<sign>[-−+])?`;
 /**
  * Where a token may start: not after a Latin/Greek/Cyrillic letter, a digit or _ (CO2, 4x4), nor
