@@ -276,7 +276,24 @@ describe('normalizeNumbers', () => {
       }
     });
 
-    it('reads a run of more than 15 digits digit by digit', async () => {
+    it('leaves the event loop free between slices, and two texts read at once do not mix', async () => {
+      const english = 'Temp 23.5°C, 45%, 7:30 pm, 2026-12-03, 3.2 kWh. '.repeat(400);
+      const chinese = '气温-3℃，湿度45%，电话138-0013-8000。'.repeat(600);
+      let turns = 0;
+      let ticking = true;
+      const tick = () => {
+        turns++;
+        if (ticking) setImmediate(tick);
+      };
+      setImmediate(tick);
+      const [en, zh] = await Promise.all([normalizeNumbers(english), normalizeNumbers(chinese)]);
+      ticking = false;
+      assert.ok(turns >= 5, `the event loop had ${turns} turns`);
+      assert.equal(en, 'Temp twenty-three point five degrees Celsius, forty-five percent, seven thirty PM, December third, twenty twenty-six, three point two kilowatt hours. '.repeat(400));
+      assert.equal(zh, '气温零下三摄氏度，湿度百分之四十五，电话幺三八，零零幺三，八零零零。'.repeat(600));
+    });
+
+    it('reads a number of more than 18 digits digit by digit', async () => {
       assert.equal(await normalizeNumbers('1,000,000,000,000,000 grains'), 'one quadrillion grains');
       assert.equal(await normalizeNumbers('1000000000000000000'), 'one zero zero zero zero zero zero zero zero zero zero zero zero zero zero zero zero zero zero');
     });
