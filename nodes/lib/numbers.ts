@@ -77,21 +77,41 @@ export function loadNumberWords(): Promise<Words> {
   return words;
 }
 
-/** Numbers, times, dates, currency, units and digit strings written as words, in the language of each sentence (Chinese when it has Han characters, else English). */
+/**
+ * Numbers, times, dates, currency, units and digit strings written as words, in the language of each sentence (Chinese when it has Han characters, else English).
+ * Text without a digit comes back as the same string. The work is done in slices of about
+ * SLICE characters with the event loop free between them (20,000 characters dense with numbers
+ * are about 0.1 s of work; a slice holds the loop for a few tens of ms at most). Rejects only if
+ * n2words cannot be loaded.
+ */
 export async function normalizeNumbers(text: string): Promise<string> {
   if (!HAS_DIGIT.test(text)) return text;
-  return normalizeNumbersWith(await loadNumberWords(), text);
+  const work = normalizeInSlices(await loadNumberWords(), text);
+  for (let step = work.next(); ; step = work.next()) {
+    if (step.done) return step.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
 }
 
 const HAS_DIGIT = /[0-9\uff10-\uff19]/;
 const HAN = /\p{Script=Han}/u;
 
-/** The synchronous core, once the words are loaded. */
+/** `normalizeNumbers` in one go, once the words are loaded (`loadNumberWords`). */
 export function normalizeNumbersWith(w: Words, text: string): string {
+  const work = normalizeInSlices(w, text);
+  for (let step = work.next(); ; step = work.next()) if (step.done) return step.value;
+}
+
+/** About this many characters of text are read between two pauses of `normalizeNumbers`. */
+const SLICE = 2000;
+
+/** The work, pausing (yield) after each slice. */
+function* normalizeInSlices(w: Words, text: string): Generator<void, string> {
   if (!HAS_DIGIT.test(text)) return text;
   // Full-width digits (０-９) are digits.
   const source = text.replace(/[\uff10-\uff19]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0));
-  return readTokens(w, source, sentenceLanguages(source));
+  const sentences = yield* sentenceLanguages(source);
+  return yield* readTokens(w, source, sentences);
 }
 
 let sentenceSegmenter: Intl.Segmenter | undefined;
@@ -107,10 +127,15 @@ interface Sentence {
  * of prose take seconds), so it gets overlapping windows, each trusted away from its edges, as in
  * split-text.ts.
  */
-function sentenceLanguages(text: string): Sentence[] {
+function* sentenceLanguages(text: string): Generator<void, Sentence[]> {
   sentenceSegmenter ??= new Intl.Segmenter('en', { granularity: 'sentence' });
   const starts: number[] = [0];
+  let pause = SLICE;
   for (let from = 0; from < text.length; from += SEGMENT_WINDOW - 2 * SEGMENT_MARGIN) {
+    if (from >= pause) {
+      yield;
+      pause = from + SLICE;
+    }
     const to = Math.min(text.length, from + SEGMENT_WINDOW);
     const low = from === 0 ? 0 : from + SEGMENT_MARGIN;
     const high = to === text.length ? to : to - SEGMENT_MARGIN;
@@ -349,7 +374,7 @@ const ZH_MEASURE = /^(?:千|万|亿|个|位|次|只|件|天|周|小时|分钟|�
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 /** An unsigned number: 1,234.5 or 1 234 (no-break or thin spaces) or 23.5 or 7 (bounded repetitions: linear time). */
-const NUM = String.raw`(?<int>\d{1,3}(?:,\d{3}){1,5}|\d{1,3}(?:[\u00a0\u202f\u2009]\d{3}){1,5}|\d{1,40})(?:\.(?<frac>\d{1,20}))?`;
+const NUM = String.raw`(?<int>\d{1,3}(?:,\d{3}){1,6}|\d{1,3}(?:[\u00a0\u202f\u2009]\d{3}){1,6}|\d{1,40})(?:\.(?<frac>\d{1,20}))?`;
 const SIGN = String.raw`(?<sign>[-−+])?`;
 /**
  * Where a token may start: not after a Latin/Greek/Cyrillic letter, a digit or _ (CO2, 4x4), nor
@@ -631,13 +656,19 @@ const ANCHORED = RULES.map((r) => new RegExp(`^(?:${r.pattern})$`, 'u'));
  * found over the whole text, not sentence by sentence: a sentence boundary may fall inside one
  * (the `?` of a URL, the points of "7 a.m. Then").
  */
-function readTokens(w: Words, text: string, sentences: Sentence[]): string {
+function* readTokens(w: Words, text: string, sentences: Sentence[]): Generator<void, string> {
   let out = '';
   let last = 0;
   let lastRead = -1;
   let s = 0;
-  TOKEN.lastIndex = 0;
-  for (let m = TOKEN.exec(text); m; m = TOKEN.exec(text)) {
+  let pause = SLICE;
+  // A copy of its own: another text may be read between two slices of this one.
+  const tokens = new RegExp(TOKEN.source, TOKEN.flags);
+  for (let m = tokens.exec(text); m; m = tokens.exec(text)) {
+    if (m.index >= pause) {
+      yield;
+      pause = m.index + SLICE;
+    }
     const token = m[0];
     while (s < sentences.length - 1 && m.index >= sentences[s].end) s++;
     const lang = sentences[s].lang;

@@ -236,6 +236,22 @@ describe('normalizeNumbers', () => {
     assert.equal(await loadNumberWords(), words, 'loaded once');
   });
 
+  describe('edges of the rules', () => table([
+    ['Not times: 25:00, 7:60, 13 pm.', 'Not times: 25:00, 7:60, 13 pm.'],
+    ['Not dates: 2026-13-01, 2026-12/03.', 'Not dates: 2026-13-01, 2026-12/03.'],
+    ['In 1900-05 and 2000-01.', 'In May nineteen hundred and January two thousand.'],
+    ['At 10:00:01 and 00:00:05.', "At ten o'clock and one second and midnight and five seconds."],
+    ['时间00:00:05，12:00 am。', '时间零点零分五秒，凌晨十二点。'],
+    ['It costs $0.01, £1 or €1.00.', 'It costs one cent, one pound or one euro.'],
+    ['It costs $100.125.', 'It costs one hundred point one two five dollars.'],
+    ['价格¥2万，$2.50。', '价格两万元，二点五美元。'],
+    ['The 00th and 1th.', 'The 00th and first.'],
+    ['第1st名', '第第一名'],
+    ['Model v1-2.', 'Model v1-two.'],
+    ['2点钟', '两点钟'],
+    ['1,000,000,000,000,000,000 grains', 'one zero zero zero zero zero zero zero zero zero zero zero zero zero zero zero zero zero zero grains'],
+  ]));
+
   describe('full-width digits', () => table([
     ['温度２３度。', '温度二十三度。'],
   ]));
@@ -260,7 +276,24 @@ describe('normalizeNumbers', () => {
       }
     });
 
-    it('reads a run of more than 15 digits digit by digit', async () => {
+    it('leaves the event loop free between slices, and two texts read at once do not mix', async () => {
+      const english = 'Temp 23.5°C, 45%, 7:30 pm, 2026-12-03, 3.2 kWh. '.repeat(400);
+      const chinese = '气温-3℃，湿度45%，电话138-0013-8000。'.repeat(600);
+      let turns = 0;
+      let ticking = true;
+      const tick = () => {
+        turns++;
+        if (ticking) setImmediate(tick);
+      };
+      setImmediate(tick);
+      const [en, zh] = await Promise.all([normalizeNumbers(english), normalizeNumbers(chinese)]);
+      ticking = false;
+      assert.ok(turns >= 5, `the event loop had ${turns} turns`);
+      assert.equal(en, 'Temp twenty-three point five degrees Celsius, forty-five percent, seven thirty PM, December third, twenty twenty-six, three point two kilowatt hours. '.repeat(400));
+      assert.equal(zh, '气温零下三摄氏度，湿度百分之四十五，电话幺三八，零零幺三，八零零零。'.repeat(600));
+    });
+
+    it('reads a number of more than 18 digits digit by digit', async () => {
       assert.equal(await normalizeNumbers('1,000,000,000,000,000 grains'), 'one quadrillion grains');
       assert.equal(await normalizeNumbers('1000000000000000000'), 'one zero zero zero zero zero zero zero zero zero zero zero zero zero zero zero zero zero zero');
     });
