@@ -99,6 +99,10 @@ export interface FlowNodeDef extends NodeDef {
   outputFormat?: string;
   /** wav (the server's samples) or wav16 (16-bit PCM); msg.audioFormat overrides it. */
   audioFormat?: string;
+  /** Audio steps (issue 10): playback speed (0.5–2, 1 = unchanged), target LUFS ('' = off), MP3 kbps; msg.* overrides each. */
+  speed?: string | number;
+  loudness?: string | number;
+  mp3Bitrate?: string | number;
 }
 
 export interface CloneNodeDef extends FlowNodeDef {

@@ -121,6 +121,9 @@ describe('editor: rules shared with the runtime', function () {
       sampleRate: defaults.SYNTHESIS_DEFAULTS.sampleRate,
       leadIn: defaults.SYNTHESIS_DEFAULTS.leadIn,
       audioFormat: defaults.SYNTHESIS_DEFAULTS.audioFormat,
+      speed: defaults.SYNTHESIS_DEFAULTS.speed,
+      loudness: null,
+      mp3Bitrate: defaults.SYNTHESIS_DEFAULTS.mp3Bitrate,
     });
     const service = new VoxcpmService({ url: 'http://127.0.0.1:5022', cache: false });
     assert.equal(service.limits.maxTextChars, defaults.SERVER_DEFAULTS.maxText);

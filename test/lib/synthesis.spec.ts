@@ -8,14 +8,16 @@ import { AudioCache } from '../../nodes/lib/cache';
 import type { TtsRequestBody } from '../../nodes/lib/client';
 import { abortError, VoxcpmError } from '../../nodes/lib/errors';
 import type { RequestOptions, ServiceLimits, SharedResult, VoxcpmService } from '../../nodes/lib/service';
-import { AudioSettings, outputShape, Piece, Synthesizer, type SpeakOptions } from '../../nodes/lib/synthesis';
-import { parseWav } from '../../nodes/lib/wav';
+import { AudioSettings, outputShape, Piece, Synthesizer, type SpeakOptions, type SpokenAudio } from '../../nodes/lib/synthesis';
+import { parseWav, type WavInfo } from '../../nodes/lib/wav';
 import { encodeWav } from '../../simulator/simulator';
 import { tone } from '../../simulator/speech';
 
 const RATE = 48000;
 /** 10 ms of audio per character, whole frames. */
 const framesOf = (text: string) => Math.round(text.length * 0.01 * RATE);
+/** The WAV header of a result (these tests make WAV only). */
+const wavInfo = (audio: SpokenAudio): WavInfo => parseWav(audio.wav);
 
 interface Behaviour {
   delay?: number;
@@ -80,7 +82,7 @@ describe('lib/synthesis', function () {
       const out = await speak(as(service), body('Hello there.'), settings({ maxChunk: 150 }), { owner: 'n' });
       assert.deepEqual(service.calls.map((c) => c.text), ['Hello there.']);
       assert.equal(out.cached, false);
-      assert.equal(out.info.frames, framesOf('Hello there.'));
+      assert.equal(wavInfo(out).frames, framesOf('Hello there.'));
     });
 
     it('a long text: trimmed pieces asked in order, joined with the pause, progress reported', async () => {
@@ -90,10 +92,10 @@ describe('lib/synthesis', function () {
       const out = await speak(as(service), body(TEXT), settings(), { owner: 'n', onProgress: (d, c) => progress.push([d, c]) });
       assert.deepEqual(service.calls.map((c) => c.text), PIECES);
       const pause = Math.round(RATE * 0.1);
-      assert.equal(out.info.frames, PIECES.reduce((n, p) => n + framesOf(p), 0) + pause * (PIECES.length - 1));
+      assert.equal(wavInfo(out).frames, PIECES.reduce((n, p) => n + framesOf(p), 0) + pause * (PIECES.length - 1));
       assert.deepEqual(progress, [[1, 4], [2, 4], [3, 4], [4, 4]]);
       // The pause is silence, right after the first piece.
-      const at = out.info.dataOffset + framesOf(PIECES[0]) * 4;
+      const at = wavInfo(out).dataOffset + framesOf(PIECES[0]) * 4;
       for (let i = 0; i < pause; i += 331) assert.equal(out.wav.readFloatLE(at + i * 4), 0);
     });
 
@@ -109,11 +111,11 @@ describe('lib/synthesis', function () {
       const service = new FakeService();
       const floats = await speak(as(service), body(TEXT), settings(), { owner: 'n' });
       const out = await speak(as(service), body(TEXT), settings({ audioFormat: 'wav16' }), { owner: 'n' });
-      assert.deepEqual([out.info.format, out.info.bitDepth, out.info.sampleRate, out.info.channels], ['pcm', 16, RATE, 1]);
-      assert.equal(out.info.frames, floats.info.frames);
-      for (let i = 0; i < out.info.frames; i++) {
-        const f = floats.wav.readFloatLE(floats.info.dataOffset + 4 * i);
-        const n = out.wav.readInt16LE(out.info.dataOffset + 2 * i);
+      assert.deepEqual([wavInfo(out).format, out.info.bitDepth, out.info.sampleRate, out.info.channels], ['pcm', 16, RATE, 1]);
+      assert.equal(wavInfo(out).frames, wavInfo(floats).frames);
+      for (let i = 0; i < wavInfo(out).frames; i++) {
+        const f = floats.wav.readFloatLE(wavInfo(floats).dataOffset + 4 * i);
+        const n = out.wav.readInt16LE(wavInfo(out).dataOffset + 2 * i);
         assert.ok(Math.abs(n - Math.round(f * 32767)) <= 1, `frame ${i}: ${n} vs ${f}`);
       }
       const pieces: Piece[] = [];
@@ -187,7 +189,7 @@ describe('lib/synthesis', function () {
       const count = await speakPieces(as(service), body(TEXT), settings({ leadIn: 100 }), { owner: 'n' }, (piece) => got.push({ piece, at: Date.now() - started }));
       assert.equal(count, 4);
       assert.deepEqual(got.map((g) => [g.piece.index, g.piece.count]), [[0, 4], [1, 4], [2, 4], [3, 4]]);
-      got.forEach((g, i) => assert.equal(g.piece.info.frames, framesOf(PIECES[i]) + Math.round(RATE * 0.1), 'lead-in on each piece'));
+      got.forEach((g, i) => assert.equal(wavInfo(g.piece).frames, framesOf(PIECES[i]) + Math.round(RATE * 0.1), 'lead-in on each piece'));
       assert.ok(got[0].at < got[3].at);
     });
 
