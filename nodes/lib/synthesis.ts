@@ -108,9 +108,10 @@ interface Raw {
 /**
  * The synthesis pipeline of one voxcpm-server: its service (the queue in front
  * of the servers) and its audio cache, and what a message goes through between
- * them: the cache, the pieces of a long text, joining, resampling, lead-in and
- * the copy kept for msg.url. Flow nodes, Test connection and Preview speak
- * through it; nothing else reaches into the service or the cache.
+ * them: the cache, the pieces of a long text, joining, resampling, lead-in, the
+ * audio steps (speed, loudness, MP3: audio-steps.ts) and the copy kept for
+ * msg.url. Flow nodes, Test connection and Preview speak through it; nothing
+ * else reaches into the service or the cache.
  */
 export class Synthesizer {
   /**
