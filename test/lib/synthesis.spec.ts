@@ -107,6 +107,34 @@ describe('lib/synthesis', function () {
       assert.ok(Math.abs(out.info.duration - seconds) < 0.001, `${out.info.duration} vs ${seconds}`);
     });
 
+    it('audio steps in their order: resampled pieces joined, then speed, loudness, and the lead-in after them (exact silence)', async () => {
+      const service = new FakeService();
+      const joined = await speak(as(service), body(TEXT), settings({ sampleRate: 16000 }), { owner: 'n' });
+      const out = await speak(as(service), body(TEXT), settings({ sampleRate: 16000, speed: 2, loudness: -20, leadIn: 250 }), { owner: 'n' });
+      assert.equal(out.contentType, 'audio/wav');
+      assert.deepEqual([wavInfo(out).format, out.info.bitDepth, out.info.sampleRate], ['float', 32, 16000]);
+      // Speed halves the joined audio (pauses included); the lead-in is not stretched.
+      assert.ok(Math.abs(out.info.duration - (joined.info.duration / 2 + 0.25)) < 0.01, `${out.info.duration} vs ${joined.info.duration}`);
+      const lead = Math.round(16000 * 0.25);
+      const at = wavInfo(out).dataOffset;
+      for (let i = 0; i < lead; i++) assert.equal(out.wav.readFloatLE(at + 4 * i), 0, `lead-in sample ${i}`);
+      // Loudness took the tone (0.3 peak, about −13.5 LUFS) down to −20 LUFS: its peak to about 0.14.
+      let peak = 0;
+      for (let i = lead; i < wavInfo(out).frames; i++) peak = Math.max(peak, Math.abs(out.wav.readFloatLE(at + 4 * i)));
+      assert.ok(peak < 0.25 && peak > 0.05, `peak ${peak}`);
+    });
+
+    it('mp3: the pieces joined and encoded once; contentType audio/mpeg, no bit depth, the MP3 rate nearest the asked one', async () => {
+      const service = new FakeService();
+      const out = await speak(as(service), body(TEXT), settings({ audioFormat: 'mp3', sampleRate: 22000, mp3Bitrate: 48 }), { owner: 'n' });
+      assert.equal(out.contentType, 'audio/mpeg');
+      assert.equal(out.info.bitDepth, undefined);
+      assert.equal(out.info.sampleRate, 22050);
+      assert.equal(out.wav[0], 0xff, 'MP3 frames, no WAV header');
+      const seconds = (PIECES.reduce((n, p) => n + framesOf(p), 0) + Math.round(RATE * 0.1) * 3) / RATE;
+      assert.ok(out.info.duration >= seconds && out.info.duration < seconds + 0.1, `${out.info.duration} vs ${seconds}`);
+    });
+
     it('audioFormat wav16: float pieces become 16-bit PCM (rounded, in the audio thread), joined with 16-bit silence', async () => {
       const service = new FakeService();
       const floats = await speak(as(service), body(TEXT), settings(), { owner: 'n' });
