@@ -3,8 +3,15 @@
  * server that answers instantly (the simulator's WAVs, answered from memory).
  * Prints a table with each target met or not, and writes it into README.md
  * between the bench markers. Not a test: the numbers depend on the machine.
+ *
+ * `node --expose-gc dist/tools/bench.js --steps` runs only the audio steps'
+ * rows (wav16, mp3, speed, loudness, resampling of 60 s of 48 kHz float mono)
+ * and prints them without touching the READMEs; `--steps --json` prints the
+ * medians as JSON, which is how the rows get their one-core figures (the steps
+ * re-run in a child process under `taskset -c 0` when taskset is there).
  */
 import axios from 'axios';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +21,8 @@ import helper from 'node-red-node-test-helper';
 import type { Node, NodeInitializer, NodeMessage } from 'node-red';
 import { convertSamples } from '../nodes/lib/audio';
 import { decodeBase64Text } from '../nodes/lib/base64';
+import { normalizeLoudness } from '../nodes/lib/loudness';
+import { timeStretch } from '../nodes/lib/time-stretch';
 import { parseWav } from '../nodes/lib/wav';
 import { launchNodeRed } from './launch';
 import { encodeWav } from '../simulator/simulator';
@@ -306,38 +315,10 @@ async function main(): Promise<void> {
   await new Promise<void>((r) => helper.stopServer(() => r()));
   await srv.close();
 
-  // 6. Resampling (libsamplerate), decoding and encoding included: what the worker thread does for a 60 s answer.
-  {
-    const wav = wavOf(60);
-    for (const rate of [16000, 44100]) {
-      const target = { format: 'float' as const, bitDepth: 32, sampleRate: rate, channels: 1 };
-      await convertSamples(wav, target);
-      const times: number[] = [];
-      for (let i = 0; i < 5; i++) {
-        global.gc?.();
-        const t0 = now();
-        await convertSamples(wav, target);
-        times.push(now() - t0);
-      }
-      const fraction = (100 * median(times)) / 60000;
-      rows.push({
-        figure: `resample 60 s 48 kHz float → ${rate / 1000} kHz (libsamplerate SRC_SINC_FASTEST; one core: taskset -c 0)`,
-        value: `median ${ms(median(times))} (${fraction.toFixed(2)} % of the audio's length)`,
-        target: '< 2 %',
-        met: fraction < 2,
-      });
-    }
-  }
+  // 6. The audio steps on 60 s of 48 kHz float mono, here and on one core.
+  rows.push(...(await stepRows()));
 
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the installed Node-RED's version, read at run time
-  const nodeRedVersion = require('node-red/package.json').version as string;
-  const table = [
-    `Measured by \`npm run bench\` (a full GC before each timed call) on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, Node-RED ${nodeRedVersion}, ${os.cpus().length} cores:`,
-    '',
-    '| figure | value | target | met |',
-    '|---|---|---|---|',
-    ...rows.map((r) => `| ${r.figure} | ${r.value} | ${r.target} | ${r.met === undefined ? '–' : r.met ? '✔' : '✘'} |`),
-  ].join('\n');
+  const table = tableOf(rows);
   console.log(table);
   const start = '<!-- bench:start -->';
   const end = '<!-- bench:end -->';
@@ -353,10 +334,139 @@ async function main(): Promise<void> {
   console.log(`bench: ${rows.filter((r) => r.met === true).length} targets met, ${missed} missed`);
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.stack : err);
-    process.exit(1);
-  },
-);
+function tableOf(rows: Row[]): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the installed Node-RED's version, read at run time
+  const nodeRedVersion = require('node-red/package.json').version as string;
+  return [
+    `Measured by \`npm run bench\` (a full GC before each timed call) on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, Node-RED ${nodeRedVersion}, ${os.cpus().length} cores:`,
+    '',
+    '| figure | value | target | met |',
+    '|---|---|---|---|',
+    ...rows.map((r) => `| ${r.figure} | ${r.value} | ${r.target} | ${r.met === undefined ? '–' : r.met ? '✔' : '✘'} |`),
+  ].join('\n');
+}
+
+/** One audio step: its row's name and what it does to 60 s of 48 kHz float mono (the WAV, and its samples). */
+interface Step {
+  figure: string;
+  run: (wav: Buffer, samples: Float32Array) => Promise<unknown>;
+}
+
+const AUDIO_SECONDS = 60;
+
+/**
+ * The steps of the audio pipeline, each alone, as the worker thread runs them.
+ * mp3: the encoder the pipeline uses (wasm-media-encoders' LAME, mono 48 kHz,
+ * 64 kbps, the default), called directly here.
+ */
+function audioSteps(): Step[] {
+  const shape = (format: 'pcm' | 'float', bitDepth: number, sampleRate: number) => ({ format, bitDepth, sampleRate, channels: 1 });
+  const steps: Step[] = [
+    { figure: 'wav16: float → 16-bit PCM (decode, round, encode)', run: (wav) => convertSamples(wav, shape('pcm', 16, 48000)) },
+    { figure: 'mp3: LAME (wasm-media-encoders), mono 64 kbps', run: (_, x) => encodeMp3(x) },
+  ];
+  for (const speed of [0.5, 1.5, 2]) {
+    steps.push({ figure: `speed ${speed} (WSOLA, pitch kept)`, run: async (_, x) => timeStretch([x], 48000, speed) });
+  }
+  steps.push({ figure: 'loudness: measure (BS.1770-4, true peak 4×) and normalise to −16 LUFS, ≤ −1 dBTP', run: async (_, x) => normalizeLoudness([x], 48000, -16, -1) });
+  for (const rate of [16000, 44100]) {
+    steps.push({ figure: `resample → ${rate / 1000} kHz (Speex, decode and encode included)`, run: (wav) => convertSamples(wav, shape('float', 32, rate)) });
+  }
+  return steps;
+}
+
+/** LAME in WebAssembly, as nodes/lib/mp3.ts (branch audio) configures it. */
+async function encodeMp3(samples: Float32Array): Promise<number> {
+  // wasm-media-encoders ships CommonJS too; loaded here only, so the bench runs where it is not installed.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional: the row says "not installed" without it
+  const { createMp3Encoder } = require('wasm-media-encoders') as typeof import('wasm-media-encoders');
+  const lame = await createMp3Encoder();
+  lame.configure({ channels: 1, sampleRate: 48000, outputSampleRate: 48000, bitrate: 64 });
+  let bytes = 0;
+  const chunk = 1152 * 64;
+  for (let at = 0; at < samples.length; at += chunk) bytes += lame.encode([samples.subarray(at, at + chunk)]).length;
+  return bytes + lame.finalize().length;
+}
+
+/** A step's medians: wall-clock ms, and CPU ms of this process (what a busy machine does not inflate). */
+interface StepTime {
+  wall: number;
+  cpu: number;
+}
+type StepTimes = Record<string, StepTime | string>;
+
+/** Medians of each step (one warm-up run, then 5 timed, a full GC before each), or the error it threw. */
+async function timeSteps(): Promise<StepTimes> {
+  const wav = wavOf(AUDIO_SECONDS);
+  const { dataOffset, frames } = parseWav(wav);
+  const samples = new Float32Array(frames);
+  for (let i = 0; i < frames; i++) samples[i] = wav.readFloatLE(dataOffset + 4 * i);
+  const result: StepTimes = {};
+  for (const step of audioSteps()) {
+    try {
+      await step.run(wav, samples);
+      const wall: number[] = [];
+      const cpu: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        global.gc?.();
+        const c0 = process.cpuUsage();
+        const t0 = now();
+        await step.run(wav, samples);
+        wall.push(now() - t0);
+        const c = process.cpuUsage(c0);
+        cpu.push((c.user + c.system) / 1000);
+      }
+      result[step.figure] = { wall: median(wall), cpu: median(cpu) };
+    } catch (err) {
+      result[step.figure] = err instanceof Error ? err.message : String(err);
+    }
+  }
+  return result;
+}
+
+/** The same steps in a child process pinned to core 0 (`taskset -c 0`), or why not. */
+function timeStepsOnOneCore(): StepTimes | string {
+  if (spawnSync('taskset', ['--version']).status !== 0) return 'taskset is not available';
+  const run = spawnSync('taskset', ['-c', '0', process.execPath, '--expose-gc', __filename, '--steps', '--json'], { encoding: 'utf8', timeout: 600_000 });
+  if (run.status !== 0) return `the pinned run failed: ${run.stderr.trim().split('\n').pop() ?? run.status}`;
+  return JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as StepTimes;
+}
+
+/**
+ * The audio steps' rows: each step's median here and on one core, in ms and %
+ * of the audio's length (CPU ms in brackets); target < 2 % on one core.
+ */
+async function stepRows(): Promise<Row[]> {
+  const here = await timeSteps();
+  const pinned = timeStepsOnOneCore();
+  const pct = (v: number) => `${((100 * v) / (AUDIO_SECONDS * 1000)).toFixed(2)} %`;
+  const said = (v: StepTime | string | undefined) => (typeof v === 'object' ? `${ms(v.wall)} (${pct(v.wall)}; CPU ${ms(v.cpu)})` : `– (${v ?? 'not run'})`);
+  return audioSteps().map(({ figure }) => {
+    const one = typeof pinned === 'string' ? pinned : pinned[figure];
+    return {
+      figure: `${figure}, 60 s of 48 kHz float mono`,
+      value: `median ${said(here[figure])}; one core (taskset -c 0) ${said(one)}`,
+      target: '< 2 % of the length on one core',
+      met: typeof one === 'object' ? (100 * one.wall) / (AUDIO_SECONDS * 1000) < 2 : undefined,
+    };
+  });
+}
+
+if (process.argv.includes('--steps')) {
+  const json = process.argv.includes('--json');
+  (json ? timeSteps().then((r) => console.log(JSON.stringify(r))) : stepRows().then((rows) => console.log(tableOf(rows)))).then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err instanceof Error ? err.stack : err);
+      process.exit(1);
+    },
+  );
+} else {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err instanceof Error ? err.stack : err);
+      process.exit(1);
+    },
+  );
+}

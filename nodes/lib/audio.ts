@@ -7,8 +7,7 @@
  * sizes). Every WAV made here is a plain one: RIFF, a 16-byte fmt chunk (tag 1
  * for PCM, 3 for float) and the data chunk.
  *
- * Resampling is libsamplerate's (SRC_SINC_FASTEST, in WebAssembly, from
- * @alexanderolsen/libsamplerate-js). Written by hand, and why:
+ * Resampling is the Speex resampler's (resample.ts). Written by hand, and why:
  * - the samples' decoding and encoding: Buffer's own reads and writes (~0.2 s
  *   for 60 s of 48 kHz float32 mono), where a generic bit-level codec such as
  *   wavefile's takes ~2 s to decode and ~6 s to encode;
@@ -16,8 +15,8 @@
  * - channel mixing, silence and concatenation, which no resampler does.
  */
 
-import { create, ConverterType } from '@alexanderolsen/libsamplerate-js';
 import { describeType } from './errors';
+import { resample as resampleChannels } from './resample';
 import { parseWav, WavFormatError, type SampleFormat, type WavInfo } from './wav';
 
 /** What `encodeOutput` can make of a WAV. */
@@ -31,20 +30,8 @@ export interface AudioShape {
   channels: number;
 }
 
-/**
- * libsamplerate's converter. 60 s of 48 kHz float mono take ~0.7 s to 16 kHz
- * or 44.1 kHz with SRC_SINC_FASTEST (97 dB SNR, 80 % of the band kept; aliases
- * more than 100 dB down, see tools/resampler-check.ts), ~1.4 s with
- * SRC_SINC_MEDIUM_QUALITY and ~6–10 s with SRC_SINC_BEST_QUALITY (measured on
- * a 2-CPU VM, one core). Speech does not need more than the fastest.
- */
-const CONVERTER = ConverterType.SRC_SINC_FASTEST;
-
-/** libsamplerate converts between rates at most 256 times apart: further apart takes two steps. */
+/** Rates further apart than this take two steps (the polyphase filter's table grows with the ratio). */
 const MAX_RATIO = 256;
-
-/** Input frames given to libsamplerate at a time: its buffers hold 1,008,000 samples, in and out. */
-const CHUNK_OUT = 1_000_000;
 
 /** The RIFF size field is 32 bits: data plus the 36 bytes of header it counts. */
 const MAX_DATA_BYTES = 0xffffffff - 37;
@@ -148,7 +135,7 @@ export function convertedBytes(info: WavInfo, target: AudioShape): number {
  * The sample bytes of a WAV (header and chunks skipped) in the `target` layout:
  * a view into `wav` when it already has that layout, else decoded, mixed,
  * resampled and encoded (CPU work that grows with the length: run it off the
- * event loop, see offload.ts). Asynchronous only because loading libsamplerate
+ * event loop, see offload.ts). Asynchronous only because loading the resampler
  * is (once per thread); the work itself runs in one go. Rejects with
  * WavFormatError for a WAV it cannot read, RangeError past the 4 GB a WAV can hold.
  */
@@ -334,55 +321,11 @@ function remix(channels: Float64Array[], count: number): Float64Array[] {
   });
 }
 
-/** libsamplerate's converter object (the package does not export its type). */
-type SRC = Awaited<ReturnType<typeof create>>;
-
-/** The converter of this thread, loaded on first use (each worker thread loads its own). */
-let converter: Promise<SRC> | undefined;
-
 /** Each channel at the `to` rate: ceil(frames × to / from) frames, aligned with the input (no delay). */
 async function resample(channels: Float64Array[], from: number, to: number): Promise<Float64Array[]> {
   if (from / to > MAX_RATIO || to / from > MAX_RATIO) {
     const via = Math.round(Math.sqrt(from * to));
     return resample(await resample(channels, from, via), via, to);
   }
-  converter ??= create(1, 48000, 16000, { converterType: CONVERTER }).catch((err: unknown) => {
-    converter = undefined;
-    throw err instanceof Error ? err : new Error(`libsamplerate did not load: ${String(err)}`);
-  });
-  const src = await converter;
-  return channels.map((channel) => resampleChannel(src, channel, from, to));
-}
-
-/**
- * One channel through libsamplerate's streaming API, in chunks its buffers
- * hold, then zeros until the filter's delay is out; cut to the exact length.
- */
-function resampleChannel(src: SRC, channel: Float64Array, from: number, to: number): Float64Array {
-  const ratio = to / from;
-  const length = Math.ceil((channel.length * to) / from);
-  const out = new Float64Array(length);
-  if (length === 0) return out;
-  // Setting a rate starts a new stream (no state left from the last channel); `ratio` sizes its output.
-  src.inputSampleRate = from;
-  src.outputSampleRate = to;
-  src.ratio = ratio;
-  const step = Math.floor(CHUNK_OUT / Math.max(1, ratio));
-  const input = new Float32Array(Math.min(step, channel.length));
-  let made = 0;
-  const take = (part: Float32Array) => {
-    const got = src.full(part);
-    const n = Math.min(got.length, length - made);
-    for (let i = 0; i < n; i++) out[made + i] = got[i];
-    made += n;
-  };
-  for (let at = 0; at < channel.length; at += step) {
-    const n = Math.min(step, channel.length - at);
-    for (let i = 0; i < n; i++) input[i] = channel[at + i];
-    take(input.subarray(0, n));
-  }
-  // The filter's delay: SRC_SINC_FASTEST's is ~20 output samples (SRC_SINC_BEST_QUALITY's ~150).
-  const flush = new Float32Array(Math.min(step, 256 + Math.ceil(512 / ratio)));
-  for (let tries = 0; made < length && tries < 64; tries++) take(flush);
-  return out;
+  return (await resampleChannels(channels, from, to)).map((c) => Float64Array.from(c));
 }

@@ -178,31 +178,45 @@ function gatedLoudness(blocks: Float64Array, gain = 1): number {
 function truePeakLinear(channels: Float32Array[]): number {
   let peak = 0;
   const taps = TRUE_PEAK_PHASES[0].length;
-  const [p0, p1, p2, p3] = TRUE_PEAK_PHASES.map((p) => Float64Array.from(p));
   for (const x of channels) {
-    const n = x.length;
-    for (let i = 0; i < n; i++) {
-      const v = Math.abs(x[i]);
-      if (v > peak) peak = v;
-    }
-    // Output k of phase p: Σ h_p[t]·x[k − t]; run past the end by the filter's length (zeros after).
-    for (let k = 0; k < n + taps; k++) {
-      let a = 0;
-      let b = 0;
-      let c = 0;
-      let d = 0;
-      const tFirst = Math.max(0, k - n + 1);
-      const tLast = Math.min(taps - 1, k);
-      for (let t = tFirst; t <= tLast; t++) {
-        const v = x[k - t];
-        a += p0[t] * v;
-        b += p1[t] * v;
-        c += p2[t] * v;
-        d += p3[t] * v;
-      }
-      const m = Math.max(Math.abs(a), Math.abs(b), Math.abs(c), Math.abs(d));
-      if (m > peak) peak = m;
-    }
+    // Zeros before and after: the filter runs in and out of the signal, as a stream would.
+    const padded = new Float32Array(x.length + 2 * taps);
+    padded.set(x, taps);
+    peak = Math.max(peak, polyphasePeak(padded));
+  }
+  return peak;
+}
+
+/**
+ * max |Σ h_p[t]·x[k − t]| over every output k and phase p, and |x[k]|. The
+ * phases are mirror images (h₃ = reversed h₀, h₂ = reversed h₁), so the last
+ * 12 samples, held in locals, give all four outputs (a hot loop: no arrays).
+ */
+function polyphasePeak(x: Float32Array): number {
+  const [a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11] = TRUE_PEAK_PHASES[0];
+  const [b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11] = TRUE_PEAK_PHASES[1];
+  let peak = 0;
+  let x1 = 0, x2 = 0, x3 = 0, x4 = 0, x5 = 0, x6 = 0, x7 = 0, x8 = 0, x9 = 0, x10 = 0, x11 = 0;
+  for (let k = 0; k < x.length; k++) {
+    const x0 = x[k];
+    // h₀·(x₀ … x₁₁) and h₃ = h₀ reversed·(x₀ … x₁₁), likewise h₁ and h₂.
+    const p0 = a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3 + a4 * x4 + a5 * x5 + a6 * x6 + a7 * x7 + a8 * x8 + a9 * x9 + a10 * x10 + a11 * x11;
+    const p3 = a11 * x0 + a10 * x1 + a9 * x2 + a8 * x3 + a7 * x4 + a6 * x5 + a5 * x6 + a4 * x7 + a3 * x8 + a2 * x9 + a1 * x10 + a0 * x11;
+    const p1 = b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3 + b4 * x4 + b5 * x5 + b6 * x6 + b7 * x7 + b8 * x8 + b9 * x9 + b10 * x10 + b11 * x11;
+    const p2 = b11 * x0 + b10 * x1 + b9 * x2 + b8 * x3 + b7 * x4 + b6 * x5 + b5 * x6 + b4 * x7 + b3 * x8 + b2 * x9 + b1 * x10 + b0 * x11;
+    const m = Math.max(Math.abs(p0), Math.abs(p1), Math.abs(p2), Math.abs(p3), Math.abs(x0));
+    if (m > peak) peak = m;
+    x11 = x10;
+    x10 = x9;
+    x9 = x8;
+    x8 = x7;
+    x7 = x6;
+    x6 = x5;
+    x5 = x4;
+    x4 = x3;
+    x3 = x2;
+    x2 = x1;
+    x1 = x0;
   }
   return peak;
 }

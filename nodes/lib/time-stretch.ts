@@ -37,7 +37,7 @@ const SEARCH_RATE = 4000;
  * The channels played `speed` times as fast with the pitch kept: planar
  * (one array per channel, all of one length), samples in −1…1, returned as new
  * arrays of round(length / speed) samples each. Speed 1 returns `channels`
- * itself. Synchronous CPU work (~0.1–0.3 s per minute of 48 kHz mono): run it
+ * itself. Synchronous CPU work (~0.1–0.4 s per minute of 48 kHz mono): run it
  * off the event loop. Throws RangeError for a speed outside 0.5–2, a sample
  * rate that is not a positive finite number, or channels of different lengths.
  */
