@@ -8,6 +8,7 @@
  */
 import type { EditorNodeDef, EditorNodeInstance, EditorNodeProperties, EditorNodePropertyDef, EditorRED } from 'node-red';
 import { AUDIO_FORMATS, numberOk, OUTPUT_FORMATS, PRESETS, PROMPT_TYPES, SAMPLE_RATES, SYNTHESIS_DEFAULTS, type NumberRule } from '../nodes/lib/defaults';
+import { LOUDNESS_RANGE, loudnessValue, MP3_BITRATES, mp3BitrateValue, SPEED_RANGE, speedValue } from '../nodes/lib/defaults';
 
 declare global {
   /** The editor's global, there while the bundle runs in the browser. */
@@ -103,6 +104,33 @@ export function audioFormatChoices(t: Translator, saved: unknown): { options: Ar
   if (!(AUDIO_FORMATS as readonly string[]).includes(selected)) options.push({ value: selected, label: selected });
   return { options, selected };
 }
+
+// ---------------------------------------------------------------- audio steps (issue 10)
+
+/** The MP3 bitrate menu: MP3_BITRATES, plus an unknown value an imported flow carries (invalid); and the choice. */
+export function mp3BitrateChoices(t: Translator, saved: unknown): { options: Array<{ value: string; label: string }>; selected: string } {
+  const selected = saved === undefined || saved === null || saved === '' ? String(SYNTHESIS_DEFAULTS.mp3Bitrate) : String(saved);
+  const options = MP3_BITRATES.map((kbps) => ({ value: String(kbps), label: t._('common.option.kbps', { kbps }) }));
+  if (mp3BitrateValue(selected) === undefined) options.push({ value: selected, label: selected });
+  return { options, selected };
+}
+
+/** The audio settings of the open dialog, as Preview sends them: what the node will do to the audio. */
+export interface PreviewAudio {
+  audioFormat: string;
+  mp3Bitrate: string;
+  speed: string;
+  loudness: string;
+  sampleRate: string;
+  leadIn: string;
+}
+
+function currentAudio(): PreviewAudio {
+  const v = (id: string) => String($(`#node-input-${id}`).val() ?? '');
+  return { audioFormat: v('audioFormat'), mp3Bitrate: v('mp3Bitrate'), speed: v('speed'), loudness: v('loudness'), sampleRate: v('sampleRate'), leadIn: v('leadIn') };
+}
+
+// ---------------------------------------------------------------- (end of audio steps)
 
 /** Preview's success line from the answer's headers. */
 export function previewOkText(t: Translator, rateHeader: string | null, durationHeader: string | null): string {
@@ -237,6 +265,9 @@ export interface SynthesisProps extends EditorNodeProperties {
   cleanText: boolean;
   /** Numbers spelled out before sending. */
   normalizeNumbers: boolean;
+  speed: number | string;
+  loudness: number | string;
+  mp3Bitrate: number | string;
 }
 
 /** The prompt's type in the open dialog, else the saved one. */
@@ -289,6 +320,25 @@ export function synthesisDefaults<P extends SynthesisProps>(): EditorNodeDef<Syn
     voice: { value: D.voice, type: 'voxcpm-voice', required: false },
     cleanText: { value: D.cleanText, validate: switchSetting<P>('common.errors.switchInvalid') },
     normalizeNumbers: { value: D.normalizeNumbers, validate: switchSetting<P>('common.errors.switchInvalid') },
+    // Audio steps: the rules of defaults.ts, as the runtime checks msg.speed and msg.loudness.
+    speed: {
+      value: D.speed,
+      validate: validator<P>(function (v) {
+        return v === undefined || v === '' || speedValue(v) !== undefined ? true : this._('common.errors.speedInvalid', { ...SPEED_RANGE });
+      }),
+    },
+    loudness: {
+      value: D.loudness,
+      validate: validator<P>(function (v) {
+        return v === undefined || loudnessValue(v) !== undefined ? true : this._('common.errors.loudnessInvalid', { ...LOUDNESS_RANGE });
+      }),
+    },
+    mp3Bitrate: {
+      value: D.mp3Bitrate,
+      validate: validator<P>(function (v) {
+        return v === undefined || v === '' || mp3BitrateValue(v) !== undefined ? true : this._('common.errors.mp3BitrateInvalid');
+      }),
+    },
   } as EditorNodeDef<SynthesisProps>['defaults'];
 }
 
@@ -350,14 +400,16 @@ export interface PreviewText {
 }
 
 /** The body of POST voxcpm/preview. */
-export function previewBody(type: string, serverId: string, server: ServerView, prompt: string, extra: PreviewExtra, text: string, prepared: PreviewText = {}) {
+export function previewBody(
+  type: string, serverId: string, server: ServerView, prompt: string, extra: PreviewExtra, text: string, prepared: PreviewText = {}, audio?: PreviewAudio,
+) {
   return {
     server: {
       id: serverId,
       config: { url: server.url, timeout: server.timeout, authType: server.authType, headerName: server.headerName, tls: server.tls, proxy: server.proxy },
       credentials: {},
     },
-    node: { type, prompt, reference: extra.reference, referenceText: extra.referenceText, ...prepared },
+    node: { type, prompt, reference: extra.reference, referenceText: extra.referenceText, ...prepared, ...audio },
     text,
   };
 }
@@ -368,7 +420,11 @@ export function previewBody(type: string, serverId: string, server: ServerView, 
  * `extra` gives Preview the node's own settings. Returns the presets menu.
  */
 export function prepareSynthesisDialog(node: EditorNodeInstance<SynthesisProps>, type: 'voxcpm-tts' | 'voxcpm-clone', preview: BlobPlayer, extra: () => PreviewExtra): JQuery {
-  fillMissing(node, 'node-input-', D, ['text', 'output', 'promptType', 'maxChunk', 'pause', 'outputFormat', 'audioFormat', 'sampleRate', 'leadIn'], ['streaming', 'cleanText', 'normalizeNumbers']);
+  fillMissing(
+    node, 'node-input-', D,
+    ['text', 'output', 'promptType', 'maxChunk', 'pause', 'outputFormat', 'audioFormat', 'sampleRate', 'leadIn', 'speed', 'loudness', 'mp3Bitrate'],
+    ['streaming', 'cleanText', 'normalizeNumbers'],
+  );
 
   createTabs(node, `${type}-tabs`, [
     { id: `${type}-tab-voice`, label: 'common.tabs.voice' },
@@ -390,6 +446,16 @@ export function prepareSynthesisDialog(node: EditorNodeInstance<SynthesisProps>,
   const formats = audioFormatChoices(node, node.audioFormat);
   for (const o of formats.options) $('<option>').val(o.value).text(o.label).appendTo(format);
   format.val(formats.selected);
+
+  // MP3 bitrate: shown with the MP3 format only.
+  const bitrate = $('#node-input-mp3Bitrate');
+  const bitrates = mp3BitrateChoices(node, node.mp3Bitrate);
+  for (const o of bitrates.options) $('<option>').val(o.value).text(o.label).appendTo(bitrate);
+  bitrate.val(bitrates.selected);
+  const showBitrate = () => $('#voxcpm-row-mp3Bitrate').toggle(format.val() === 'mp3');
+  format.on('change', showBitrate);
+  showBitrate();
+  $('#node-input-speed').spinner({ min: SPEED_RANGE.min, step: 0.1 });
 
   // Sample rate: the list, plus whatever other rate an imported flow carries.
   const rate = $('#node-input-sampleRate');
@@ -413,6 +479,7 @@ export function prepareSynthesisDialog(node: EditorNodeInstance<SynthesisProps>,
       cleanText: $('#node-input-cleanText').prop('checked') === true,
       normalizeNumbers: $('#node-input-normalizeNumbers').prop('checked') === true,
     },
+    audio: currentAudio(),
   }));
   return presets;
 }
@@ -457,6 +524,8 @@ export interface PreviewRequest {
   extra: PreviewExtra;
   /** The dialog's text settings (piece size, pause, cleaning, numbers); absent: the node defaults. */
   prepared?: PreviewText;
+  /** The dialog's audio settings (format, bitrate, speed, loudness, rate, lead-in); absent: the defaults. */
+  audio?: PreviewAudio;
 }
 
 /** Preview: speaks the text with this dialog's voice through the selected server. */
@@ -486,7 +555,7 @@ export function preparePreview(node: Translator, ids: PreviewIds, player: BlobPl
     const field = $(`#${ids.prefix}-text`);
     const text = String(field.val() ?? '').trim() || field.attr('placeholder') || '';
     const what = request();
-    const body = previewBody(what.type, id, server, what.prompt, what.extra, text, what.prepared);
+    const body = previewBody(what.type, id, server, what.prompt, what.extra, text, what.prepared, what.audio);
     let raw: XMLHttpRequest | null = null;
     button.prop('disabled', true);
     showLine(result, node._('common.preview.running'), '', true);

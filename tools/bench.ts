@@ -25,6 +25,7 @@ import { timeStretch } from '../nodes/lib/time-stretch';
 import { parseWav } from '../nodes/lib/wav';
 import { launchNodeRed } from './launch';
 import { encodeWav } from '../simulator/simulator';
+import { encodeMp3 as encodeMp3File } from '../nodes/lib/mp3';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 helper.init(require.resolve('node-red'));
@@ -382,17 +383,9 @@ function audioSteps(): Step[] {
   return steps;
 }
 
-/** LAME in WebAssembly, as nodes/lib/mp3.ts (branch audio) configures it. */
+/** The pipeline's MP3 encoder (nodes/lib/mp3.ts): mono 48 kHz at 64 kbps; the MP3's bytes. */
 async function encodeMp3(samples: Float32Array): Promise<number> {
-  // wasm-media-encoders ships CommonJS too; loaded here only, so the bench runs where it is not installed.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional: the row says "not installed" without it
-  const { createMp3Encoder } = require('wasm-media-encoders') as typeof import('wasm-media-encoders');
-  const lame = await createMp3Encoder();
-  lame.configure({ channels: 1, sampleRate: 48000, outputSampleRate: 48000, bitrate: 64 });
-  let bytes = 0;
-  const chunk = 1152 * 64;
-  for (let at = 0; at < samples.length; at += chunk) bytes += lame.encode([samples.subarray(at, at + chunk)]).length;
-  return bytes + lame.finalize().length;
+  return (await encodeMp3File([samples], 48000, 64)).length;
 }
 
 /** A step's medians: wall-clock ms, and CPU ms of this process (what a busy machine does not inflate). */

@@ -11,8 +11,9 @@ import { FileReadError, readRegularFile } from '../lib/files';
 import { referenceFromValue, REFERENCE_MAX_SECONDS, REFERENCE_MIN_SECONDS } from '../lib/reference';
 import { buildCloneRequest, buildTtsRequest } from '../lib/request';
 import { VoxcpmService } from '../lib/service';
-import { SYNTHESIS_DEFAULTS, WARMUP_TEXT } from '../lib/defaults';
-import { AUDIO_DEFAULTS, Synthesizer } from '../lib/synthesis';
+import { AUDIO_FORMATS, isAudioFormat, SYNTHESIS_DEFAULTS, WARMUP_TEXT } from '../lib/defaults';
+import { AUDIO_DEFAULTS, Synthesizer, type AudioSettings } from '../lib/synthesis';
+import { checkedAudioSteps } from './flow-node';
 import { parseWav, WavFormatError } from '../lib/wav';
 import { serviceSettings } from './server-settings';
 import type { ServerCredentials, ServerNodeDef } from './types';
@@ -99,13 +100,14 @@ export function registerAdminRoutes(RED: NodeAPI): void {
       };
       const warnings = request.warnings.map((w) => w.message);
       const onWarning = (_kind: string, message: string) => void warnings.push(message);
-      const audio = await synthesizer.speak(request.body, pieces, { owner: 'preview', cache: false, onWarning });
+      // ... and its audio as the node makes it: format, bitrate, speed, loudness, rate, lead-in.
+      const audio = await synthesizer.speak(request.body, { ...pieces, ...previewAudio(node) }, { owner: 'preview', cache: false, onWarning });
       return { audio, warnings };
     }).then(
       ({ audio, warnings }) => {
         audit(req, entry);
         res.set({
-          'Content-Type': 'audio/wav',
+          'Content-Type': audio.contentType,
           'X-VoxCPM-Sample-Rate': String(audio.info.sampleRate),
           'X-VoxCPM-Duration': audio.info.duration.toFixed(2),
           // What the node would warn about (ignored SSML tags, a dropped voice description), URI-encoded JSON.
@@ -159,6 +161,29 @@ export function registerAdminRoutes(RED: NodeAPI): void {
 /** Test connection speaks plainly (no splitting, no resampling); Preview splits as its node does. */
 const PLAIN = { maxChunk: 10_000, pause: 0, sampleRate: 0, leadIn: 0, cleanText: false, normalizeNumbers: false };
 
+// ---------------------------------------------------------------- Preview's audio steps (issue 10)
+
+/**
+ * What the node's dialog says of the audio (format, MP3 bitrate, speed, loudness, rate,
+ * lead-in), so that Preview plays what the node will send. A value the rules of
+ * defaults.ts refuse is VOXCPM_INPUT_INVALID, as it would be for a message.
+ */
+function previewAudio(node: PreviewNode): Partial<AudioSettings> {
+  const audioFormat = node.audioFormat === undefined || node.audioFormat === '' ? AUDIO_DEFAULTS.audioFormat : node.audioFormat;
+  if (!isAudioFormat(audioFormat)) {
+    throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'node.badAudioFormat', { name: 'audioFormat', value: String(audioFormat), formats: AUDIO_FORMATS.join(', ') });
+  }
+  const typed = (value: unknown, fallback: unknown) => (value === undefined || value === '' ? fallback : value);
+  const steps = checkedAudioSteps({
+    speed: { value: typed(node.speed, AUDIO_DEFAULTS.speed), name: 'speed' },
+    loudness: { value: node.loudness ?? '', name: 'loudness' },
+    mp3Bitrate: { value: typed(node.mp3Bitrate, AUDIO_DEFAULTS.mp3Bitrate), name: 'mp3Bitrate' },
+  });
+  return { audioFormat, ...steps, sampleRate: setting(node.sampleRate, 0), leadIn: setting(node.leadIn, 0) };
+}
+
+// ---------------------------------------------------------------- (end of Preview's audio steps)
+
 /** A number the editor sent, or the default when it sent none that is usable. */
 function setting(value: unknown, fallback: number): number {
   const n = Number(value);
@@ -194,6 +219,13 @@ interface PreviewNode {
   /** The node's text switches, when the dialog sends them. */
   cleanText?: unknown;
   normalizeNumbers?: unknown;
+  /** The node's audio settings (audio steps), when the dialog sends them. */
+  audioFormat?: unknown;
+  mp3Bitrate?: unknown;
+  speed?: unknown;
+  loudness?: unknown;
+  sampleRate?: unknown;
+  leadIn?: unknown;
 }
 
 /** The deployed settings that decide where a stored credential may go. */

@@ -1,6 +1,7 @@
 import type { Node, NodeAPI, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { encodeOutput, OutputFormat } from '../lib/audio';
 import { AUDIO_FORMATS, isAudioFormat, SYNTHESIS_DEFAULTS, type AudioFormat } from '../lib/defaults';
+import { LOUDNESS_RANGE, loudnessValue, MP3_BITRATES, mp3BitrateValue, SPEED_RANGE, speedValue } from '../lib/defaults';
 import { internalError, isVoxcpmError, typePhrase, VoxcpmError } from '../lib/errors';
 import type { BuiltRequest, InputMessage } from '../lib/request';
 import { AUDIO_DEFAULTS, AudioSettings, SpokenAudio } from '../lib/synthesis';
@@ -36,6 +37,9 @@ interface ControlMessage extends NodeMessageInFlow {
   audioFormat?: unknown;
   cleanText?: unknown;
   normalizeNumbers?: unknown;
+  speed?: unknown;
+  loudness?: unknown;
+  mp3Bitrate?: unknown;
   prompt?: unknown;
   audio?: unknown;
   referenceText?: unknown;
@@ -50,6 +54,8 @@ interface NodeSettings extends AudioSettings {
   outputFormat: OutputFormat;
   /** As set (checked per message, so that a bad value in an imported flow is reported, not ignored). */
   nodeAudioFormat: unknown;
+  /** The audio steps as set, checked per message as nodeAudioFormat is. */
+  nodeSteps: { speed: unknown; loudness: unknown; mp3Bitrate: unknown };
 }
 
 function readSettings(def: FlowNodeDef): NodeSettings {
@@ -66,6 +72,11 @@ function readSettings(def: FlowNodeDef): NodeSettings {
     streaming: def.streaming === true || def.streaming === 'true',
     outputFormat: OUTPUT_FORMATS.includes(def.outputFormat as OutputFormat) ? (def.outputFormat as OutputFormat) : 'wav',
     nodeAudioFormat: def.audioFormat === undefined || def.audioFormat === '' ? SYNTHESIS_DEFAULTS.audioFormat : def.audioFormat,
+    nodeSteps: {
+      speed: def.speed === undefined || def.speed === '' ? SYNTHESIS_DEFAULTS.speed : def.speed,
+      loudness: def.loudness ?? SYNTHESIS_DEFAULTS.loudness,
+      mp3Bitrate: def.mp3Bitrate === undefined || def.mp3Bitrate === '' ? SYNTHESIS_DEFAULTS.mp3Bitrate : def.mp3Bitrate,
+    },
   };
 }
 
@@ -84,6 +95,66 @@ function switchOf(value: unknown, name: string, setting: boolean): boolean {
   const shown = typeof value === 'string' ? `"${value}"` : typeof value === 'number' ? String(value) : typePhrase(value);
   throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'node.badSwitch', { name, value: shown });
 }
+
+// ---------------------------------------------------------------- audio steps (issue 10)
+
+/**
+ * The audio steps of one message: msg.speed, msg.loudness and msg.mp3Bitrate beat the
+ * node's (msg.loudness "" or false turns it off); VOXCPM_INPUT_INVALID naming the field
+ * for a value outside its range (defaults.ts), before any request.
+ */
+function audioStepsOf(msg: ControlMessage, settings: NodeSettings): Pick<AudioSettings, 'speed' | 'loudness' | 'mp3Bitrate'> {
+  const pick = (name: AudioStepName): SettingValue => {
+    const fromMsg = msg[name] !== undefined && msg[name] !== null;
+    return { value: fromMsg ? msg[name] : settings.nodeSteps[name], name: fromMsg ? `msg.${name}` : name };
+  };
+  return checkedAudioSteps({ speed: pick('speed'), loudness: pick('loudness'), mp3Bitrate: pick('mp3Bitrate') });
+}
+
+type AudioStepName = 'speed' | 'loudness' | 'mp3Bitrate';
+
+/** A setting's value and the name an error gives it (`speed`, `msg.speed`). */
+export interface SettingValue {
+  value: unknown;
+  name: string;
+}
+
+/**
+ * The audio steps' values checked against the rules of defaults.ts (also used by
+ * Preview); VOXCPM_INPUT_INVALID naming the field for one outside its range.
+ */
+export function checkedAudioSteps(values: Record<AudioStepName, SettingValue>): Pick<AudioSettings, 'speed' | 'loudness' | 'mp3Bitrate'> {
+  const { speed, loudness, mp3Bitrate } = values;
+  const speedOk = speedValue(speed.value);
+  if (speedOk === undefined) {
+    throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'node.badSpeed', { name: speed.name, value: shownValue(speed.value), min: SPEED_RANGE.min, max: SPEED_RANGE.max });
+  }
+  const loudnessOk = loudnessValue(loudness.value);
+  if (loudnessOk === undefined) {
+    throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'node.badLoudness', {
+      name: loudness.name,
+      value: shownValue(loudness.value),
+      min: LOUDNESS_RANGE.min,
+      max: LOUDNESS_RANGE.max,
+    });
+  }
+  const bitrateOk = mp3BitrateValue(mp3Bitrate.value);
+  if (bitrateOk === undefined) {
+    throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'node.badMp3Bitrate', {
+      name: mp3Bitrate.name,
+      value: shownValue(mp3Bitrate.value),
+      bitrates: MP3_BITRATES.join(', '),
+    });
+  }
+  return { speed: speedOk, loudness: loudnessOk, mp3Bitrate: bitrateOk };
+}
+
+/** A value as an error text quotes it. */
+function shownValue(value: unknown) {
+  return typeof value === 'string' ? `"${value}"` : typeof value === 'number' ? String(value) : typePhrase(value);
+}
+
+// ---------------------------------------------------------------- (end of audio steps)
 
 /** The sample format of one message: msg.audioFormat beats the node's; VOXCPM_INPUT_INVALID for an unknown one. */
 function audioFormatOf(msg: ControlMessage, settings: NodeSettings): AudioFormat {
@@ -224,17 +295,20 @@ export function runFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, build: R
 
   /** Puts the audio, and what is known of it, on the message. */
   const deliver = (msg: NodeMessageInFlow, audio: SpokenAudio, format: OutputFormat) => {
-    const { info } = audio;
-    RED.util.setMessageProperty(msg, settings.outputProperty, encodeOutput(audio.wav, format), true);
+    const { info, contentType } = audio;
+    RED.util.setMessageProperty(msg, settings.outputProperty, encodeOutput(audio.wav, format, contentType), true);
     Object.assign(msg, {
       sampleRate: info.sampleRate,
       duration: Math.round(info.duration * 1000) / 1000,
       channels: info.channels,
       bitDepth: info.bitDepth,
-      contentType: 'audio/wav',
+      contentType,
       cached: audio.cached,
     });
-    // What flows on may be changed in place downstream; speakers get an unchanging copy.
+    // An MP3 has no bit depth: none is said (not one left from an earlier node).
+    if (info.bitDepth === undefined) delete (msg as { bitDepth?: unknown }).bitDepth;
+    // What flows on may be changed in place downstream; speakers get an unchanging copy
+    // (`contentType` says whether it is a WAV or an MP3).
     const url = server?.publishes ? server.publish(audio.kept ?? Buffer.from(audio.wav)) : undefined;
     if (url) Object.assign(msg, { url });
     if (audio.reportedSampleRate !== undefined) {
@@ -260,6 +334,7 @@ export function runFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, build: R
       audioFormat: audioFormatOf(msg, settings),
       cleanText: switchOf(msg.cleanText, 'msg.cleanText', settings.cleanText ?? SYNTHESIS_DEFAULTS.cleanText),
       normalizeNumbers: switchOf(msg.normalizeNumbers, 'msg.normalizeNumbers', settings.normalizeNumbers ?? SYNTHESIS_DEFAULTS.normalizeNumbers),
+      ...audioStepsOf(msg, settings),
     };
     const input: InputMessage = {
       payload: RED.util.getMessageProperty(msg, settings.textProperty),

@@ -106,6 +106,10 @@ export interface FlowNodeDef extends NodeDef {
   cleanText?: boolean | string;
   /** Numbers spelled out before sending (default off); msg.normalizeNumbers overrides it. */
   normalizeNumbers?: boolean | string;
+  /** Audio steps (issue 10): playback speed (0.5–2, 1 = unchanged), target LUFS ('' = off), MP3 kbps; msg.* overrides each. */
+  speed?: string | number;
+  loudness?: string | number;
+  mp3Bitrate?: string | number;
 }
 
 export interface CloneNodeDef extends FlowNodeDef {

@@ -167,18 +167,21 @@ export function wavHeader(shape: AudioShape, dataLength: number): Buffer {
   return head;
 }
 
-/** The WAV as a Buffer (itself), as base64 text, or as a `data:audio/wav;base64,` URL. */
-export function encodeOutput(wav: Buffer, format: 'wav'): Buffer;
-export function encodeOutput(wav: Buffer, format: 'base64' | 'dataurl'): string;
-export function encodeOutput(wav: Buffer, format: OutputFormat): Buffer | string;
-export function encodeOutput(wav: Buffer, format: OutputFormat): Buffer | string {
+/**
+ * The file (a WAV, or an MP3 of `mediaType` audio/mpeg) as a Buffer (itself), as base64
+ * text, or as a `data:<mediaType>;base64,` URL.
+ */
+export function encodeOutput(wav: Buffer, format: 'wav', mediaType?: string): Buffer;
+export function encodeOutput(wav: Buffer, format: 'base64' | 'dataurl', mediaType?: string): string;
+export function encodeOutput(wav: Buffer, format: OutputFormat, mediaType?: string): Buffer | string;
+export function encodeOutput(wav: Buffer, format: OutputFormat, mediaType = 'audio/wav'): Buffer | string {
   switch (format) {
     case 'wav':
       return wav;
     case 'base64':
       return wav.toString('base64');
     case 'dataurl':
-      return `data:audio/wav;base64,${wav.toString('base64')}`;
+      return `data:${mediaType};base64,${wav.toString('base64')}`;
     default:
       throw new RangeError(`unknown audio encoding "${String(format)}" (wav, base64 or dataurl)`);
   }
@@ -277,7 +280,16 @@ function decode({ info, data }: Wav): Float64Array[] {
   return channels;
 }
 
-function encode(channels: Float64Array[], shape: AudioShape): Buffer {
+/**
+ * Planar samples (−1…1, one array per channel, of equal length) as the interleaved sample
+ * bytes of `shape` (its format and bit depth; channels as given): integers rounded to the
+ * nearest step and clipped, no dither.
+ */
+export function encodeSamples(channels: ReadonlyArray<ArrayLike<number>>, shape: AudioShape): Buffer {
+  return encode(channels, shape);
+}
+
+function encode(channels: ReadonlyArray<ArrayLike<number>>, shape: AudioShape): Buffer {
   const count = channels.length;
   const frames = count > 0 ? channels[0].length : 0;
   const size = shape.bitDepth / 8;

@@ -28,6 +28,7 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { FileReadError, kindOf, readRegularFile } from './files';
+import { looksLikeMp3 } from './mp3';
 import { looksLikeWav } from './wav';
 
 export interface CacheOptions {
@@ -277,7 +278,7 @@ export class AudioCache {
   async set(key: string, wav: Buffer, options: { owned?: boolean } = {}): Promise<void> {
     checkKey(key);
     if (!Buffer.isBuffer(wav)) throw new TypeError('AudioCache.set: the value must be a Buffer');
-    if (!looksLikeWav(wav)) throw new TypeError('AudioCache.set: the value is not a RIFF/WAVE file');
+    if (!looksLikeWav(wav) && !looksLikeMp3(wav)) throw new TypeError('AudioCache.set: the value is not a RIFF/WAVE or MP3 file');
     const own = options.owned ? wav : Buffer.from(wav);
     this.remember(key, own);
     if (this.dir === undefined) return;
@@ -762,7 +763,7 @@ function unwrap(key: string, bytes: Buffer): Buffer | string {
   if (length !== BigInt(at)) return `length ${at} where the trailer says ${length}`;
   const payload = bytes.subarray(0, at);
   if (!digestOf(key, payload).equals(bytes.subarray(at + MAGIC.length + 8))) return 'checksum mismatch';
-  if (!looksLikeWav(payload)) return 'not a WAV';
+  if (!looksLikeWav(payload) && !looksLikeMp3(payload)) return 'not a WAV or MP3';
   return payload;
 }
 

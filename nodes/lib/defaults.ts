@@ -69,6 +69,13 @@ export const SYNTHESIS_DEFAULTS = {
    * read differently; Preview lets a user hear both.
    */
   normalizeNumbers: false,
+  // Audio steps (see AUDIO STEPS below).
+  /** Playback speed, pitch kept; 1: unchanged. */
+  speed: 1,
+  /** Target integrated loudness in LUFS; empty: off. */
+  loudness: '',
+  /** MP3 bitrate in kbps (audioFormat 'mp3'): plenty for mono speech. */
+  mp3Bitrate: 64,
 } as const;
 
 /** The settings of a voxcpm-clone node: the shared ones plus its reference. */
@@ -120,15 +127,75 @@ export const OUTPUT_FORMATS = ['wav', 'base64', 'dataurl'] as const;
 /**
  * What the audio is made of: `wav` keeps the server's samples (VoxCPM2 servers send 32-bit
  * float or 16-bit PCM), `wav16` makes 16-bit PCM WAV at the same rate (what phones, intercoms
- * and most players take). Label: `common.option.audio.<value>`.
+ * and most players take), `mp3` an MP3 at MP3_BITRATES (mono, or stereo from a stereo
+ * source). Label: `common.option.audio.<value>`.
  */
-export const AUDIO_FORMATS = ['wav', 'wav16'] as const;
+export const AUDIO_FORMATS = ['wav', 'wav16', 'mp3'] as const;
 export type AudioFormat = (typeof AUDIO_FORMATS)[number];
 
 /** Whether a value is one of AUDIO_FORMATS. */
 export function isAudioFormat(value: unknown): value is AudioFormat {
   return (AUDIO_FORMATS as readonly unknown[]).includes(value);
 }
+
+// ---------------------------------------------------------------- AUDIO STEPS (issue 10)
+
+/** The MP3 bitrates offered, in kbps (constant bitrate; every MPEG version has them up to 160). */
+export const MP3_BITRATES: readonly number[] = [32, 48, 64, 96, 128, 160];
+
+/** The sample rates MP3 allows (MPEG-1, 2 and 2.5); other rates are resampled to the nearest. */
+export const MP3_SAMPLE_RATES: readonly number[] = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000];
+
+/** Speed (msg.speed): 0.5 is half as fast, 2 twice as fast; the pitch is kept. */
+export const SPEED_RANGE = { min: 0.5, max: 2 } as const;
+
+/**
+ * Loudness targets (msg.loudness), in LUFS (ITU-R BS.1770 integrated loudness): −23 is
+ * EBU R128 broadcast, −16 suits speakers; quieter than −40 is inaudible in a room, louder
+ * than −5 only clips.
+ */
+export const LOUDNESS_RANGE = { min: -40, max: -5 } as const;
+
+/** The true peak loudness normalisation keeps to, in dBTP (EBU R128 for delivery). */
+export const TRUE_PEAK_CEILING_DBTP = -1;
+
+/** The MP3 rate closest to `rate` (the higher one of two equally close). */
+export function nearestMp3Rate(rate: number): number {
+  let best = MP3_SAMPLE_RATES[0];
+  for (const r of MP3_SAMPLE_RATES) if (Math.abs(r - rate) <= Math.abs(best - rate)) best = r;
+  return best;
+}
+
+/** A number as typed or sent: numbers and numeric text; NaN for anything else (empty text too). */
+function typedNumber(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && value.trim() !== '') return Number(value);
+  return NaN;
+}
+
+/** A speed as typed or sent, or undefined when it is not a number within SPEED_RANGE. */
+export function speedValue(value: unknown): number | undefined {
+  const n = typedNumber(value);
+  return n >= SPEED_RANGE.min && n <= SPEED_RANGE.max ? n : undefined;
+}
+
+/**
+ * A loudness target as typed or sent: the LUFS within LOUDNESS_RANGE, `null` for off
+ * (empty text, or false), undefined when it is neither.
+ */
+export function loudnessValue(value: unknown): number | null | undefined {
+  if (value === false || (typeof value === 'string' && value.trim() === '')) return null;
+  const n = typedNumber(value);
+  return n >= LOUDNESS_RANGE.min && n <= LOUDNESS_RANGE.max ? n : undefined;
+}
+
+/** An MP3 bitrate as chosen or sent (kbps, numeric text counts), or undefined when it is not one of MP3_BITRATES. */
+export function mp3BitrateValue(value: unknown): number | undefined {
+  const n = typedNumber(value);
+  return MP3_BITRATES.includes(n) ? n : undefined;
+}
+
+// ---------------------------------------------------------------- (end of audio steps)
 
 /** How the server is logged in to. */
 export const AUTH_TYPES = ['none', 'bearer', 'basic', 'header'] as const;

@@ -1,12 +1,13 @@
 /**
  * The worker thread of offload.ts: work whose CPU time grows with the input
- * (sample conversion, splitting long text), away from Node-RED's event loop.
+ * (sample conversion, the audio steps, splitting long text), away from Node-RED's event loop.
  */
 import { parentPort } from 'node:worker_threads';
 import { readAnswerBody } from './answer-body';
 import { convertSamples, type AudioShape } from './audio';
 import { isVoxcpmError, type ErrorKey, type ErrorParams, type VoxcpmErrorCode } from './errors';
 import { prepareSpeech, type PreparedSpeech, type SpeechRequest, type TextSettings } from './speech-text';
+import { finishAudio, type FinishSteps } from './audio-steps';
 import { splitText } from './split-text';
 
 export type OffloadJob =
@@ -17,7 +18,9 @@ export type OffloadJob =
   /** A server's answer body, read: see readAnswerBody. */
   | { op: 'answer'; body: Uint8Array }
   /** A text's pieces, SSML, cleaning and numbers included: see prepareSpeech. */
-  | { op: 'prepare'; text: string; request: SpeechRequest; settings: TextSettings };
+  | { op: 'prepare'; text: string; request: SpeechRequest; settings: TextSettings }
+  /** Joined float audio through the steps after joining (speed, loudness, lead-in, encoding): see finishAudio. */
+  | { op: 'finish'; wav: Uint8Array; steps: FinishSteps };
 
 export type OffloadRequest = OffloadJob & { id: number };
 
@@ -35,6 +38,10 @@ async function perform(job: OffloadRequest): Promise<{ reply: OffloadReply; tran
     const { json, audio, head } = readAnswerBody(Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength));
     const own = audio ? ownBuffer(audio) : audio;
     return { reply: { id: job.id, json, audio: own, head }, transfer: own ? [own.buffer as ArrayBuffer] : [] };
+  }
+  if (job.op === 'finish') {
+    const file = ownBuffer(await finishAudio(Buffer.from(job.wav.buffer, job.wav.byteOffset, job.wav.byteLength), job.steps));
+    return { reply: { id: job.id, data: file }, transfer: [file.buffer as ArrayBuffer] };
   }
   const own = ownBuffer(await convertSamples(Buffer.from(job.wav.buffer, job.wav.byteOffset, job.wav.byteLength), job.target));
   return { reply: { id: job.id, data: own }, transfer: [own.buffer as ArrayBuffer] };

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { readAnswerBody, type AnswerBody } from './answer-body';
 import type { AudioShape } from './audio';
+import type { FinishSteps } from './audio-steps';
 import { splitText } from './split-text';
 import { prepareSpeech, type PreparedSpeech, type SpeechRequest, type TextSettings } from './speech-text';
 import { abortError, VoxcpmError } from './errors';
@@ -33,7 +34,8 @@ interface Task {
 /**
  * Work whose CPU time grows with its input, run in one worker thread so that
  * Node-RED's event loop never waits for it: sample conversion (libsamplerate
- * takes ~0.7 s per minute of 48 kHz float, decoding and encoding ~0.2 s), splitting long text
+ * takes ~0.7 s per minute of 48 kHz float, decoding and encoding ~0.2 s), the
+ * audio steps (speed, loudness, MP3: ~0.9 s a minute for MP3), splitting long text
  * (Intl.Segmenter: ~100 ms for 20,000 characters) and reading large answers
  * (JSON and base64: ~0.9 s for 100 MB). Jobs run one at a time, in
  * order of arrival. An aborted job that waits is dropped; one that runs ends
@@ -59,6 +61,19 @@ export class OffloadThread {
     const whole = handOver && wav.byteOffset === 0 && wav.byteLength === wav.buffer.byteLength && !(wav.buffer instanceof SharedArrayBuffer);
     const sent = whole ? new Uint8Array(wav.buffer as ArrayBuffer) : new Uint8Array(wav);
     const reply = await this.submit({ op: 'convert', wav: sent, target }, [sent.buffer as ArrayBuffer], signal);
+    const data = (reply as { data: Uint8Array }).data;
+    return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /**
+   * The finished file of a 32-bit float WAV of joined speech (see finishAudio:
+   * speed, loudness, lead-in, then WAV or MP3). `wav` is handed over when it is
+   * all of its memory (do not use it after). Rejects as `convert` does.
+   */
+  async finishAudio(wav: Buffer, steps: FinishSteps, signal?: AbortSignal): Promise<Buffer> {
+    const whole = wav.byteOffset === 0 && wav.byteLength === wav.buffer.byteLength && !(wav.buffer instanceof SharedArrayBuffer);
+    const sent = whole ? new Uint8Array(wav.buffer as ArrayBuffer) : new Uint8Array(wav);
+    const reply = await this.submit({ op: 'finish', wav: sent, steps }, [sent.buffer as ArrayBuffer], signal);
     const data = (reply as { data: Uint8Array }).data;
     return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   }

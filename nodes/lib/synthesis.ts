@@ -9,7 +9,9 @@ import { checkTextLimits } from './request';
 import { audioDigest } from './reference';
 import { serverNumber, VoxcpmService, type RequestOptions, type ServiceLimits, type ServiceSettings } from './service';
 import type { PreparedSpeech, TextSettings } from './speech-text';
-import { parseWav, WavFormatError, WavInfo } from './wav';
+import { parseWav, WavFormatError, type WavInfo } from './wav';
+import type { FinishSteps } from './audio-steps';
+import { mp3Info } from './mp3';
 
 /** How the audio of one message is made from the server's answers. */
 export interface AudioSettings {
@@ -21,17 +23,39 @@ export interface AudioSettings {
   sampleRate: number;
   /** Milliseconds of silence before the speech. */
   leadIn: number;
-  /** 'wav16': 16-bit PCM samples; 'wav' (or absent): the server's own sample format. */
+  /** 'wav16': 16-bit PCM samples; 'mp3': an MP3; 'wav' (or absent): the server's own sample format. */
   audioFormat?: AudioFormat;
   /** Markdown and emoji removed before sending (absent: SYNTHESIS_DEFAULTS.cleanText). */
   cleanText?: boolean;
   /** Numbers spelled out before sending (absent: SYNTHESIS_DEFAULTS.normalizeNumbers). */
   normalizeNumbers?: boolean;
+  // The audio steps (audio-steps.ts): each skipped when not asked.
+  /** Playback speed, pitch kept (SPEED_RANGE); 1 or absent: unchanged. */
+  speed?: number;
+  /** Target integrated loudness in LUFS (LOUDNESS_RANGE); null or absent: off. */
+  loudness?: number | null;
+  /** Kbps of an MP3 (MP3_BITRATES); absent: the default. */
+  mp3Bitrate?: number;
 }
 
-import { SYNTHESIS_DEFAULTS, type AudioFormat } from './defaults';
-const { maxChunk, pause, sampleRate, leadIn, audioFormat, cleanText, normalizeNumbers } = SYNTHESIS_DEFAULTS;
-export const AUDIO_DEFAULTS: AudioSettings = { maxChunk, pause, sampleRate, leadIn, audioFormat, cleanText, normalizeNumbers };
+import { nearestMp3Rate, SYNTHESIS_DEFAULTS, type AudioFormat } from './defaults';
+const { maxChunk, pause, sampleRate, leadIn, audioFormat, cleanText, normalizeNumbers, speed, mp3Bitrate } = SYNTHESIS_DEFAULTS;
+export const AUDIO_DEFAULTS: AudioSettings = {
+  maxChunk, pause, sampleRate, leadIn, audioFormat, cleanText, normalizeNumbers, speed, loudness: null, mp3Bitrate,
+};
+
+/** The media type of a result: a WAV, or an MP3. */
+export type AudioContentType = 'audio/wav' | 'audio/mpeg';
+
+/** What is known of a result: its WAV header, or what its MP3 frames say (no bit depth). */
+export interface AudioInfo {
+  sampleRate: number;
+  channels: number;
+  /** Seconds. For an MP3, of all its frames (the encoder's delay included: ~50 ms more). */
+  duration: number;
+  /** Bits per sample of a WAV; undefined for an MP3, which has none. */
+  bitDepth?: number;
+}
 
 /**
  * The message's own timer ends work that is not a server request (audio
@@ -50,8 +74,10 @@ const COPY_SLICE_BYTES = 8 * 1024 * 1024;
 const SLICE_MS = 20;
 
 export interface SpokenAudio {
+  /** The file: a WAV, or an MP3 when `contentType` says audio/mpeg. */
   wav: Buffer;
-  info: WavInfo;
+  info: AudioInfo;
+  contentType: AudioContentType;
   /** True when it came from the cache, without a server call. */
   cached: boolean;
   /** The server's JSON sample_rate when it disagreed with the header. */
@@ -91,9 +117,10 @@ interface Raw {
 /**
  * The synthesis pipeline of one voxcpm-server: its service (the queue in front
  * of the servers) and its audio cache, and what a message goes through between
- * them: the cache, the pieces of a long text, joining, resampling, lead-in and
- * the copy kept for msg.url. Flow nodes, Test connection and Preview speak
- * through it; nothing else reaches into the service or the cache.
+ * them: the cache, the pieces of a long text, joining, resampling, lead-in, the
+ * audio steps (speed, loudness, MP3: audio-steps.ts) and the copy kept for
+ * msg.url. Flow nodes, Test connection and Preview speak through it; nothing
+ * else reaches into the service or the cache.
  */
 export class Synthesizer {
   /**
@@ -192,8 +219,10 @@ async function speak(
   const key = cache ? cacheKey(service, body, settings, 'whole', digest) : '';
   // A cache hit needs nothing of a message's run: no deadline timer, no place in the queue.
   const hit = cache ? await cache.get(key) : undefined;
-  if (hit) return { wav: hit, info: parseWav(hit), cached: true };
+  const contentType = contentTypeOf(settings);
+  if (hit) return { wav: hit, info: describe(hit, contentType), contentType, cached: true };
   const run = new MessageRun(service, body, { ...options, audioDigest: digest });
+  const finish = finishing(settings);
   try {
     const prepared = await pieces(body, settings, run.signal, options);
     const texts = prepared.pieces.map((p) => p.text);
@@ -221,7 +250,7 @@ async function speak(
           }
           if (index === 0) {
             first = raw;
-            targetKnown.resolve(outputShape(raw.info, settings));
+            targetKnown.resolve(pieceShape(raw.info, settings));
           }
           return toShape(raw, await targetKnown.promise, run);
         })();
@@ -246,9 +275,10 @@ async function speak(
     };
     await inWindow(count, service.limits.window, run, pieceSamples, (data, index) => {
       if (!target) {
-        target = outputShape((first as Raw).info, settings);
+        target = pieceShape((first as Raw).info, settings);
         gap = makeSilence(target, Math.round((target.sampleRate * Math.max(0, settings.pause || 0)) / 1000));
-        const leadIn = leadInFrames(target, settings.leadIn) + msFrames(target, prepared.pauseBeforeMs);
+        // With audio steps, the lead-in comes after them (audio-steps.ts); a leading SSML break is speech's own.
+        const leadIn = (finish ? 0 : leadInFrames(target, settings.leadIn)) + msFrames(target, prepared.pauseBeforeMs);
         if (leadIn > 0) push(makeSilence(target, leadIn));
       } else {
         const before = pauseAfter(target, index - 1);
@@ -265,10 +295,14 @@ async function speak(
     const raw0 = first as Raw;
     const mismatch = raw0.reportedSampleRate !== raw0.info.sampleRate ? raw0.reportedSampleRate : undefined;
     // A lone piece that needed no change, and that no one else holds, flows on as it came.
-    const untouched = count === 1 && parts.length === 1 && !raw0.shared && parts[0].buffer === raw0.wav.buffer;
-    const wav = untouched ? raw0.wav : await assemble(target as AudioShape, parts, bytes, run.signal);
+    const untouched = !finish && count === 1 && parts.length === 1 && !raw0.shared && parts[0].buffer === raw0.wav.buffer;
+    const wav = untouched
+      ? raw0.wav
+      : finish
+        ? await finishJoined(target as AudioShape, parts, bytes, settings, outputShape(raw0.info, settings), run)
+        : await assemble(target as AudioShape, parts, bytes, run.signal);
     const kept = keep(wav, cache, key, options);
-    return { wav, info: parseWav(wav), cached: false, reportedSampleRate: mismatch, kept };
+    return { wav, info: describe(wav, contentType), contentType, cached: false, reportedSampleRate: mismatch, kept };
   } finally {
     run.end();
   }
@@ -289,6 +323,8 @@ async function speakPieces(
     const cache = options.cache === false ? undefined : pipelineCache;
     const prepared = await pieces(body, settings, run.signal, options);
     const count = prepared.pieces.length;
+    const contentType = contentTypeOf(settings);
+    const finish = finishing(settings);
     const finished = async (index: number): Promise<SpokenAudio> => {
       const pieceBody = { ...body, prompt: prepared.prompt, text: prepared.pieces[index].text };
       // An SSML break is silence at the end of its piece (streamed pieces get no usual pause).
@@ -297,19 +333,27 @@ async function speakPieces(
       const silences = { beforeMs, afterMs };
       const key = cache ? cacheKey(service, pieceBody, settings, 'piece', run.digest, silences) : '';
       const hit = cache ? await cache.get(key) : undefined;
-      if (hit) return { wav: hit, info: parseWav(hit), cached: true };
+      if (hit) return { wav: hit, info: describe(hit, contentType), contentType, cached: true };
       const raw = await fetchRaw(service, run, pieceBody, index, count, undefined, settings);
-      const target = outputShape(raw.info, settings);
+      const target = pieceShape(raw.info, settings);
       const data = await toShape(raw, target, run);
-      const leadIn = leadInFrames(target, settings.leadIn) + msFrames(target, beforeMs);
+      // With audio steps, the lead-in comes after them (audio-steps.ts); SSML breaks are the piece's own silence.
+      const leadIn = (finish ? 0 : leadInFrames(target, settings.leadIn)) + msFrames(target, beforeMs);
       const tail = msFrames(target, afterMs);
-      const untouched = leadIn === 0 && tail === 0 && !raw.shared && data.buffer === raw.wav.buffer;
       const parts = leadIn > 0 ? [makeSilence(target, leadIn), data] : [data];
       if (tail > 0) parts.push(makeSilence(target, tail));
-      const wav = untouched ? raw.wav : await assemble(target, parts, parts.reduce((n, b) => n + b.length, 0), run.signal);
+      const bytes = parts.reduce((n, b) => n + b.length, 0);
+      let wav: Buffer;
+      if (finish) {
+        // Each piece goes through the steps on its own: its loudness is measured and set per piece.
+        wav = await finishJoined(target, parts, bytes, settings, outputShape(raw.info, settings), run);
+      } else {
+        const untouched = parts.length === 1 && !raw.shared && data.buffer === raw.wav.buffer;
+        wav = untouched ? raw.wav : await assemble(target, parts, bytes, run.signal);
+      }
       const kept = keep(wav, cache, key, options);
       const mismatch = raw.reportedSampleRate !== undefined && raw.reportedSampleRate !== raw.info.sampleRate;
-      return { wav, info: parseWav(wav), cached: false, reportedSampleRate: mismatch ? raw.reportedSampleRate : undefined, kept };
+      return { wav, info: describe(wav, contentType), contentType, cached: false, reportedSampleRate: mismatch ? raw.reportedSampleRate : undefined, kept };
     };
     await inWindow(count, service.limits.window, run, finished, (piece, index) => {
       options.onProgress?.(index + 1, count);
@@ -483,12 +527,78 @@ async function toShape(raw: Raw, target: AudioShape, run: MessageRun): Promise<B
 /**
  * The layout of the output: the first piece's, at the asked rate, and in 16-bit PCM for
  * 'wav16' (toShape then converts float or other integer samples in the audio thread:
- * rounded to the nearest step and clipped, no dither; see audio.ts).
+ * rounded to the nearest step and clipped, no dither; see audio.ts). For 'mp3', the
+ * samples MP3 is made from: 32-bit float at the MP3 rate nearest the asked one (an MP3
+ * cannot hold others), one or two channels (more are mixed to two).
  */
-export function outputShape(info: WavInfo, settings: AudioSettings): AudioShape {
+export function outputShape(info: AudioShape, settings: AudioSettings): AudioShape {
   const sampleRate = settings.sampleRate > 0 ? settings.sampleRate : info.sampleRate;
   if (settings.audioFormat === 'wav16') return { format: 'pcm', bitDepth: 16, sampleRate, channels: info.channels };
-  return { ...shapeOf(info), sampleRate };
+  if (settings.audioFormat === 'mp3') return { format: 'float', bitDepth: 32, sampleRate: nearestMp3Rate(sampleRate), channels: Math.min(2, info.channels) };
+  return { format: info.format, bitDepth: info.bitDepth, sampleRate, channels: info.channels };
+}
+
+/** Whether the message asks for a step after joining (audio-steps.ts): MP3, a speed, a loudness. */
+function finishing(settings: AudioSettings): boolean {
+  return settings.audioFormat === 'mp3' || (settings.speed ?? 1) !== 1 || (settings.loudness ?? null) !== null;
+}
+
+/**
+ * The layout each piece is converted to: the output's, or with steps after joining,
+ * 32-bit float at the output's rate and channels (the steps work on float samples).
+ */
+function pieceShape(info: AudioShape, settings: AudioSettings): AudioShape {
+  const out = outputShape(info, settings);
+  return finishing(settings) ? { format: 'float', bitDepth: 32, sampleRate: out.sampleRate, channels: out.channels } : out;
+}
+
+function contentTypeOf(settings: AudioSettings): AudioContentType {
+  return settings.audioFormat === 'mp3' ? 'audio/mpeg' : 'audio/wav';
+}
+
+/** What a finished file says of itself: its WAV header, or its MP3 frames. */
+function describe(file: Buffer, contentType: AudioContentType): AudioInfo {
+  if (contentType === 'audio/mpeg') {
+    const { sampleRate, channels, duration } = mp3Info(file);
+    return { sampleRate, channels, duration };
+  }
+  return parseWav(file);
+}
+
+/**
+ * The finished file of joined float samples (`parts`, `bytes` in all, in `work`): one
+ * job in the audio thread runs the steps asked for (speed, loudness, lead-in, then WAV
+ * in `out` or MP3; see audio-steps.ts). What the steps hold at most, the samples after a
+ * speed change and the lead-in, is checked against the response limit first.
+ */
+async function finishJoined(work: AudioShape, parts: Buffer[], bytes: number, settings: AudioSettings, out: AudioShape, run: MessageRun): Promise<Buffer> {
+  const steps: FinishSteps = {
+    speed: settings.speed ?? 1,
+    loudness: settings.loudness ?? null,
+    leadInMs: settings.leadIn,
+    output: settings.audioFormat === 'mp3'
+      ? { kind: 'mp3', kbps: settings.mp3Bitrate ?? SYNTHESIS_DEFAULTS.mp3Bitrate }
+      : { kind: 'wav', shape: out },
+  };
+  const frames = bytes / blockAlign(work);
+  const held = (Math.ceil(frames / steps.speed) + leadInFrames(work, settings.leadIn)) * blockAlign(work);
+  if (held > run.maxAudioBytes) {
+    throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'synthesis.stepsTooLarge', {
+      seconds: Math.round(frames / work.sampleRate),
+      speed: steps.speed,
+      size: formatMB(held),
+      limit: formatMB(run.maxAudioBytes),
+    });
+  }
+  const wav = await assemble(work, parts, bytes, run.signal);
+  try {
+    return await offload.finishAudio(wav, steps, run.signal);
+  } catch (err) {
+    if (err instanceof WavFormatError || err instanceof RangeError) {
+      throw new VoxcpmError('VOXCPM_BAD_RESPONSE', 'synthesis.convertFailed', { detail: err.message });
+    }
+    throw err;
+  }
 }
 
 function leadInFrames(shape: AudioShape, ms: number): number {
@@ -583,7 +693,7 @@ function cacheKey(
     audio: digest,
     reference_text: body.reference_text,
     // A whole text depends on how it was cut and joined; a finished piece on the output
-    // settings (rate, lead-in, sample format); a raw piece (as the server sent it) on nothing more.
+    // settings (rate, lead-in, format, the audio steps); a raw piece (as the server sent it) on nothing more.
     maxChunk: kind === 'whole' ? settings.maxChunk : 0,
     pause: kind === 'whole' ? settings.pause : 0,
     // How the text became pieces (a whole text); the SSML silences around a streamed piece.
@@ -593,6 +703,9 @@ function cacheKey(
     sampleRate: kind === 'raw' ? 0 : settings.sampleRate,
     leadIn: kind === 'raw' ? 0 : settings.leadIn,
     audioFormat: kind === 'raw' ? 'wav' : (settings.audioFormat ?? 'wav'),
+    speed: kind === 'raw' ? 1 : (settings.speed ?? 1),
+    loudness: kind === 'raw' ? null : (settings.loudness ?? null),
+    mp3Bitrate: kind !== 'raw' && settings.audioFormat === 'mp3' ? (settings.mp3Bitrate ?? SYNTHESIS_DEFAULTS.mp3Bitrate) : 0,
   });
 }
 

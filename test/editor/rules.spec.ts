@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import * as os from 'node:os';
 import { isUltimate, referenceInfoText } from '../../editor/reference';
-import { audioFormatChoices, previewBody, previewWarnings, propertyOk, sampleRateChoices, type Translator } from '../../editor/common';
+import { audioFormatChoices, mp3BitrateChoices, previewBody, previewWarnings, propertyOk, sampleRateChoices, type Translator } from '../../editor/common';
 import { httpUrlOk, serverDef, urlVerdict } from '../../editor/server';
 import { ttsDef } from '../../editor/tts';
 import { cloneDef } from '../../editor/clone';
@@ -123,6 +123,9 @@ describe('editor: rules shared with the runtime', function () {
       audioFormat: defaults.SYNTHESIS_DEFAULTS.audioFormat,
       cleanText: defaults.SYNTHESIS_DEFAULTS.cleanText,
       normalizeNumbers: defaults.SYNTHESIS_DEFAULTS.normalizeNumbers,
+      speed: defaults.SYNTHESIS_DEFAULTS.speed,
+      loudness: null,
+      mp3Bitrate: defaults.SYNTHESIS_DEFAULTS.mp3Bitrate,
     });
     const service = new VoxcpmService({ url: 'http://127.0.0.1:5022', cache: false });
     assert.equal(service.limits.maxTextChars, defaults.SERVER_DEFAULTS.maxText);
@@ -151,9 +154,13 @@ describe('editor: rules shared with the runtime', function () {
         ['sampleRate', ['0', '16000', '12345'], ['-8000', '1.5']],
         ['leadIn', ['0', '300'], ['-1', 'x']],
         ['outputFormat', ['wav', 'base64', 'dataurl', ''], ['mp3']],
-        ['audioFormat', ['wav', 'wav16', '', undefined], ['mp3', 'WAV16', 16]],
         ['cleanText', [true, false, 'true', 'false', undefined], ['yes', 1, '']],
         ['normalizeNumbers', [true, false, 'true', 'false', undefined], ['on', 0, null]],
+        ['audioFormat', ['wav', 'wav16', 'mp3', '', undefined], ['ogg', 'WAV16', 16]],
+        // Audio steps: the ranges of defaults.ts (SPEED_RANGE, LOUDNESS_RANGE, MP3_BITRATES).
+        ['speed', ['0.5', '1', 2, '1.25', '', undefined], ['0.4', '2.1', 'x', '0']],
+        ['loudness', ['', '-16', -23, '-40', '-5', undefined], ['-41', '-4', '0', 'loud']],
+        ['mp3Bitrate', ['32', 64, '160', '', undefined], ['100', '320', 'x']],
       ] as Array<[string, unknown[], unknown[]]>) {
         for (const v of good) assert.equal(validate(def, prop, v), true, `${prop} = ${JSON.stringify(v)}`);
         for (const v of bad) assert.equal(typeof validate(def, prop, v), 'string', `${prop} = ${JSON.stringify(v)} is refused with a message`);
@@ -201,9 +208,17 @@ describe('editor: rules shared with the runtime', function () {
     assert.deepEqual(plain.options.map((o) => o.label), defaults.AUDIO_FORMATS.map((f) => `common.option.audio.${f}`));
     assert.equal(plain.selected, defaults.SYNTHESIS_DEFAULTS.audioFormat);
     assert.equal(audioFormatChoices(keys, 'wav16').selected, 'wav16');
-    const odd = audioFormatChoices(keys, 'mp3');
-    assert.deepEqual(odd.options.map((o) => o.value), [...defaults.AUDIO_FORMATS, 'mp3']);
-    assert.equal(odd.selected, 'mp3');
+    const odd = audioFormatChoices(keys, 'ogg');
+    assert.deepEqual(odd.options.map((o) => o.value), [...defaults.AUDIO_FORMATS, 'ogg']);
+    assert.equal(odd.selected, 'ogg');
+  });
+
+  it('the MP3 bitrate menu: MP3_BITRATES in kbps, the default chosen, plus a value an imported flow carries', function () {
+    const plain = mp3BitrateChoices(keys, undefined);
+    assert.deepEqual(plain.options.map((o) => Number(o.value)), [...defaults.MP3_BITRATES]);
+    assert.equal(plain.selected, String(defaults.SYNTHESIS_DEFAULTS.mp3Bitrate));
+    const odd = mp3BitrateChoices(keys, 100);
+    assert.deepEqual(odd.options.map((o) => o.value).slice(-1), ['100']);
   });
 
   it('ultimate cloning is on exactly when a transcript is filled', function () {

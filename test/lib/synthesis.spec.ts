@@ -8,14 +8,16 @@ import { AudioCache } from '../../nodes/lib/cache';
 import type { TtsRequestBody } from '../../nodes/lib/client';
 import { abortError, VoxcpmError } from '../../nodes/lib/errors';
 import type { RequestOptions, ServiceLimits, SharedResult, VoxcpmService } from '../../nodes/lib/service';
-import { AudioSettings, outputShape, Piece, Synthesizer, type SpeakOptions } from '../../nodes/lib/synthesis';
-import { parseWav } from '../../nodes/lib/wav';
+import { AudioSettings, outputShape, Piece, Synthesizer, type SpeakOptions, type SpokenAudio } from '../../nodes/lib/synthesis';
+import { parseWav, type WavInfo } from '../../nodes/lib/wav';
 import { encodeWav } from '../../simulator/simulator';
 import { tone } from '../../simulator/speech';
 
 const RATE = 48000;
 /** 10 ms of audio per character, whole frames. */
 const framesOf = (text: string) => Math.round(text.length * 0.01 * RATE);
+/** The WAV header of a result (these tests make WAV only). */
+const wavInfo = (audio: SpokenAudio): WavInfo => parseWav(audio.wav);
 
 interface Behaviour {
   delay?: number;
@@ -80,7 +82,7 @@ describe('lib/synthesis', function () {
       const out = await speak(as(service), body('Hello there.'), settings({ maxChunk: 150 }), { owner: 'n' });
       assert.deepEqual(service.calls.map((c) => c.text), ['Hello there.']);
       assert.equal(out.cached, false);
-      assert.equal(out.info.frames, framesOf('Hello there.'));
+      assert.equal(wavInfo(out).frames, framesOf('Hello there.'));
     });
 
     it('a long text: trimmed pieces asked in order, joined with the pause, progress reported', async () => {
@@ -90,10 +92,10 @@ describe('lib/synthesis', function () {
       const out = await speak(as(service), body(TEXT), settings(), { owner: 'n', onProgress: (d, c) => progress.push([d, c]) });
       assert.deepEqual(service.calls.map((c) => c.text), PIECES);
       const pause = Math.round(RATE * 0.1);
-      assert.equal(out.info.frames, PIECES.reduce((n, p) => n + framesOf(p), 0) + pause * (PIECES.length - 1));
+      assert.equal(wavInfo(out).frames, PIECES.reduce((n, p) => n + framesOf(p), 0) + pause * (PIECES.length - 1));
       assert.deepEqual(progress, [[1, 4], [2, 4], [3, 4], [4, 4]]);
       // The pause is silence, right after the first piece.
-      const at = out.info.dataOffset + framesOf(PIECES[0]) * 4;
+      const at = wavInfo(out).dataOffset + framesOf(PIECES[0]) * 4;
       for (let i = 0; i < pause; i += 331) assert.equal(out.wav.readFloatLE(at + i * 4), 0);
     });
 
@@ -105,15 +107,43 @@ describe('lib/synthesis', function () {
       assert.ok(Math.abs(out.info.duration - seconds) < 0.001, `${out.info.duration} vs ${seconds}`);
     });
 
+    it('audio steps in their order: resampled pieces joined, then speed, loudness, and the lead-in after them (exact silence)', async () => {
+      const service = new FakeService();
+      const joined = await speak(as(service), body(TEXT), settings({ sampleRate: 16000 }), { owner: 'n' });
+      const out = await speak(as(service), body(TEXT), settings({ sampleRate: 16000, speed: 2, loudness: -20, leadIn: 250 }), { owner: 'n' });
+      assert.equal(out.contentType, 'audio/wav');
+      assert.deepEqual([wavInfo(out).format, out.info.bitDepth, out.info.sampleRate], ['float', 32, 16000]);
+      // Speed halves the joined audio (pauses included); the lead-in is not stretched.
+      assert.ok(Math.abs(out.info.duration - (joined.info.duration / 2 + 0.25)) < 0.01, `${out.info.duration} vs ${joined.info.duration}`);
+      const lead = Math.round(16000 * 0.25);
+      const at = wavInfo(out).dataOffset;
+      for (let i = 0; i < lead; i++) assert.equal(out.wav.readFloatLE(at + 4 * i), 0, `lead-in sample ${i}`);
+      // Loudness took the tone (0.3 peak, about −13.5 LUFS) down to −20 LUFS: its peak to about 0.14.
+      let peak = 0;
+      for (let i = lead; i < wavInfo(out).frames; i++) peak = Math.max(peak, Math.abs(out.wav.readFloatLE(at + 4 * i)));
+      assert.ok(peak < 0.25 && peak > 0.05, `peak ${peak}`);
+    });
+
+    it('mp3: the pieces joined and encoded once; contentType audio/mpeg, no bit depth, the MP3 rate nearest the asked one', async () => {
+      const service = new FakeService();
+      const out = await speak(as(service), body(TEXT), settings({ audioFormat: 'mp3', sampleRate: 22000, mp3Bitrate: 48 }), { owner: 'n' });
+      assert.equal(out.contentType, 'audio/mpeg');
+      assert.equal(out.info.bitDepth, undefined);
+      assert.equal(out.info.sampleRate, 22050);
+      assert.equal(out.wav[0], 0xff, 'MP3 frames, no WAV header');
+      const seconds = (PIECES.reduce((n, p) => n + framesOf(p), 0) + Math.round(RATE * 0.1) * 3) / RATE;
+      assert.ok(out.info.duration >= seconds && out.info.duration < seconds + 0.1, `${out.info.duration} vs ${seconds}`);
+    });
+
     it('audioFormat wav16: float pieces become 16-bit PCM (rounded, in the audio thread), joined with 16-bit silence', async () => {
       const service = new FakeService();
       const floats = await speak(as(service), body(TEXT), settings(), { owner: 'n' });
       const out = await speak(as(service), body(TEXT), settings({ audioFormat: 'wav16' }), { owner: 'n' });
-      assert.deepEqual([out.info.format, out.info.bitDepth, out.info.sampleRate, out.info.channels], ['pcm', 16, RATE, 1]);
-      assert.equal(out.info.frames, floats.info.frames);
-      for (let i = 0; i < out.info.frames; i++) {
-        const f = floats.wav.readFloatLE(floats.info.dataOffset + 4 * i);
-        const n = out.wav.readInt16LE(out.info.dataOffset + 2 * i);
+      assert.deepEqual([wavInfo(out).format, out.info.bitDepth, out.info.sampleRate, out.info.channels], ['pcm', 16, RATE, 1]);
+      assert.equal(wavInfo(out).frames, wavInfo(floats).frames);
+      for (let i = 0; i < wavInfo(out).frames; i++) {
+        const f = floats.wav.readFloatLE(wavInfo(floats).dataOffset + 4 * i);
+        const n = out.wav.readInt16LE(wavInfo(out).dataOffset + 2 * i);
         assert.ok(Math.abs(n - Math.round(f * 32767)) <= 1, `frame ${i}: ${n} vs ${f}`);
       }
       const pieces: Piece[] = [];
@@ -187,7 +217,7 @@ describe('lib/synthesis', function () {
       const count = await speakPieces(as(service), body(TEXT), settings({ leadIn: 100 }), { owner: 'n' }, (piece) => got.push({ piece, at: Date.now() - started }));
       assert.equal(count, 4);
       assert.deepEqual(got.map((g) => [g.piece.index, g.piece.count]), [[0, 4], [1, 4], [2, 4], [3, 4]]);
-      got.forEach((g, i) => assert.equal(g.piece.info.frames, framesOf(PIECES[i]) + Math.round(RATE * 0.1), 'lead-in on each piece'));
+      got.forEach((g, i) => assert.equal(wavInfo(g.piece).frames, framesOf(PIECES[i]) + Math.round(RATE * 0.1), 'lead-in on each piece'));
       assert.ok(got[0].at < got[3].at);
     });
 

@@ -14,6 +14,7 @@ import request from 'supertest';
 import { encodeWav, VoxCpmSimulator } from '../../simulator/simulator';
 import { tone } from '../../simulator/speech';
 import { freePort } from '../support/faults';
+import { probe } from '../support/meter';
 import { buildFlow, calls, helper, IDS, NODE_MODULES, NODES_DIR, serverKnown, unhandledDuring, useHelperServer, type FlowOptions } from '../support/runtime';
 
 /** A WAV of `seconds` of tone, as the editor would upload it. */
@@ -160,6 +161,35 @@ describe('admin routes (Test connection, Preview, reference recordings)', functi
       const wav = res.body as Buffer;
       assert.equal(wav.toString('latin1', 0, 4), 'RIFF');
       assert.deepEqual(calls(sim).map((r) => r.body), [{ text: 'Preview this.', prompt: 'cheerful child', audio: '', reference_text: '' }]);
+    });
+
+    it('the node\'s audio settings: mp3 at 22050 Hz, speed 2 and a loudness give what the node would send; a bad one is 400', async () => {
+      await load();
+      const res = await helper
+        .request()
+        .post('/voxcpm/preview')
+        .send({
+          server: { id: IDS.server, config: { url } },
+          node: { type: 'voxcpm-tts', audioFormat: 'mp3', mp3Bitrate: '32', speed: '2', loudness: '-20', sampleRate: '22050', leadIn: '0' },
+          text: 'Preview this.',
+        })
+        .buffer(true)
+        .parse(binary)
+        .expect(200);
+      assert.equal(res.headers['content-type'], 'audio/mpeg');
+      assert.equal(res.headers['x-voxcpm-sample-rate'], '22050');
+      const p = probe(res.body as Buffer);
+      assert.deepEqual([p.codec, p.sampleRate], ['mp3', 22050]);
+      // 0.5 s of tone at speed 2: 0.25 s (and the MP3's frames).
+      assert.ok(Number(res.headers['x-voxcpm-duration']) < 0.4, String(res.headers['x-voxcpm-duration']));
+      const bad = await helper
+        .request()
+        .post('/voxcpm/preview')
+        .send({ server: { id: IDS.server, config: { url } }, node: { type: 'voxcpm-tts', speed: '9' }, text: 'Preview this.' });
+      assert.equal(bad.status, 400);
+      assert.equal(bad.body.code, 'VOXCPM_INPUT_INVALID');
+      assert.match(bad.body.message, /speed is "9"/);
+      assert.equal(calls(sim).length, 1, 'the bad speed is refused before any request');
     });
 
     it('voxcpm-clone: sends the reference file (relative to the user directory) and its transcript', async () => {

@@ -191,10 +191,10 @@ describe('output settings', function () {
 
     it('an unknown audio format, from msg or from the node, is VOXCPM_INPUT_INVALID before any request', async () => {
       await loadFlow({ type: 'voxcpm-tts', url });
-      for (const bad of ['mp3', 'WAV16', '', 16, { f: 'wav16' }]) {
+      for (const bad of ['ogg', 'MP3', 'WAV16', '', 16, { f: 'wav16' }]) {
         const err = await expectCaught({ payload: TEXT, audioFormat: bad });
         assert.equal(codeOf(err), 'VOXCPM_INPUT_INVALID');
-        assert.match(err.error.message, /msg\.audioFormat .*wav, wav16/);
+        assert.match(err.error.message, /msg\.audioFormat .*wav, wav16, mp3/);
       }
       await helper.unload();
       await loadFlow({ type: 'voxcpm-clone', url, props: { audioFormat: 'flac' } });

@@ -1,0 +1,80 @@
+/**
+ * The audio steps after joining, in their fixed order: speed → loudness →
+ * lead-in → encode (WAV or MP3). Resampling comes before them, per piece, as
+ * the pieces are converted (synthesis.ts): resampling is linear and
+ * time-invariant, so it gives the same samples before or after joining, and
+ * done first it overlaps the server's work on later pieces and hands the
+ * time-stretcher fewer samples when the rate goes down (48 → 16 kHz).
+ *
+ * Why this order:
+ * - speed before loudness: time-stretching overlaps and adds windows, which
+ *   moves the level and the peaks a little; loudness is measured on what is sent;
+ * - loudness after resampling: the true peak is that of the delivered rate,
+ *   and the measurement sees no energy the resampler removed;
+ * - lead-in after loudness: silence is gated out of BS.1770's measurement
+ *   anyway, and adding it later leaves less to process;
+ * - encoding last: MP3 is lossy, every step before it works on float samples.
+ *
+ * CPU work that grows with the length: it runs in the worker (offload.ts).
+ */
+
+import { encodeSamples, wavHeader, type AudioShape } from './audio';
+import { TRUE_PEAK_CEILING_DBTP } from './defaults';
+import { normalizeLoudness } from './loudness';
+import { encodeMp3 } from './mp3';
+import { timeStretch } from './time-stretch';
+import { parseWav, WavFormatError } from './wav';
+
+/** What the steps after joining are asked to do; each is skipped when not asked. */
+export interface FinishSteps {
+  /** Playback speed, pitch kept; 1: skipped. */
+  speed: number;
+  /** Target integrated loudness in LUFS; null: skipped. */
+  loudness: number | null;
+  /** Milliseconds of silence before the speech; 0: none. */
+  leadInMs: number;
+  /**
+   * The file made: a WAV in `shape` (its format and bit depth; the rate and
+   * channels are the input's), or an MP3 at `kbps`.
+   */
+  output: { kind: 'wav'; shape: AudioShape } | { kind: 'mp3'; kbps: number };
+}
+
+/**
+ * The finished file (a WAV, or an MP3) of a 32-bit float WAV of joined speech,
+ * after the steps asked for. MP3 needs one of MP3_SAMPLE_RATES and one or two
+ * channels (the caller resamples and mixes first). Rejects with WavFormatError
+ * when `floatWav` is not 32-bit float, RangeError for what MP3 cannot hold.
+ */
+export async function finishAudio(floatWav: Buffer, steps: FinishSteps): Promise<Buffer> {
+  const info = parseWav(floatWav);
+  if (info.format !== 'float' || info.bitDepth !== 32) throw new WavFormatError('the audio steps take 32-bit float samples');
+  const rate = info.sampleRate;
+  let channels = planar(floatWav.subarray(info.dataOffset, info.dataOffset + info.frames * info.channels * 4), info.channels);
+  if (steps.speed !== 1) channels = timeStretch(channels, rate, steps.speed);
+  if (steps.loudness !== null) channels = normalizeLoudness(channels, rate, steps.loudness, TRUE_PEAK_CEILING_DBTP).channels;
+  const lead = Number.isFinite(steps.leadInMs) && steps.leadInMs > 0 ? Math.round((rate * steps.leadInMs) / 1000) : 0;
+  if (lead > 0) {
+    channels = channels.map((c) => {
+      const out = new Float32Array(lead + c.length);
+      out.set(c, lead);
+      return out;
+    });
+  }
+  if (steps.output.kind === 'mp3') return encodeMp3(channels, rate, steps.output.kbps);
+  const shape: AudioShape = { ...steps.output.shape, sampleRate: rate, channels: channels.length };
+  const data = encodeSamples(channels, shape);
+  const pad = data.length % 2;
+  return Buffer.concat(pad ? [wavHeader(shape, data.length), data, Buffer.alloc(1)] : [wavHeader(shape, data.length), data]);
+}
+
+/** Interleaved 32-bit float sample bytes as one array per channel (copies: the steps may work in place). */
+function planar(data: Buffer, count: number): Float32Array[] {
+  const frames = Math.floor(data.length / (4 * count));
+  const channels = Array.from({ length: count }, () => new Float32Array(frames));
+  let at = 0;
+  for (let f = 0; f < frames; f++) {
+    for (let c = 0; c < count; c++, at += 4) channels[c][f] = data.readFloatLE(at);
+  }
+  return channels;
+}
