@@ -4,6 +4,7 @@ import { AUDIO_FORMATS, isAudioFormat, SYNTHESIS_DEFAULTS, type AudioFormat } fr
 import { internalError, isVoxcpmError, typePhrase, VoxcpmError } from '../lib/errors';
 import type { BuiltRequest, InputMessage } from '../lib/request';
 import { AUDIO_DEFAULTS, AudioSettings, SpokenAudio } from '../lib/synthesis';
+import type { AudioContentType } from '../lib/url-store';
 import { localise } from './render-error';
 import type { FlowNodeDef, ServerState, ServerUser, SpeechServer } from './types';
 
@@ -182,7 +183,9 @@ export function runFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, build: R
       cached: audio.cached,
     });
     // What flows on may be changed in place downstream; speakers get an unchanging copy.
-    const url = server?.publishes ? server.publish(audio.kept ?? Buffer.from(audio.wav)) : undefined;
+    // The content type of the audio as encoded (audio/mpeg once audioFormat mp3 exists) names the link's .wav / .mp3.
+    const linkType: AudioContentType = 'audio/wav';
+    const url = server?.publishes ? server.publish(audio.kept ?? Buffer.from(audio.wav), linkType, (text) => node.warn(text)) : undefined;
     if (url) Object.assign(msg, { url });
     if (audio.reportedSampleRate !== undefined) {
       warnOnce(
