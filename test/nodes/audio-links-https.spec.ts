@@ -108,7 +108,9 @@ describe('msg.url with https and httpNodeAuth in settings.js (a real Node-RED pr
     const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'voxcpm-links-'));
     dirs.push(userDir);
     const redJs = path.join(NODE_RED_DIR, 'red.js');
-    const nodeRed = await launchNodeRed({ userDir, port: await freePort(), flows: flows(simUrl), packageDir: ROOT, quiet: true, settings, httpsCa: pki.caCert, redJs, adminRoot });
+    const nodeRed = await launchNodeRed({
+      userDir, port: await freePort(), flows: flows(simUrl), packageDir: ROOT, quiet: true, settings, httpsCa: pki.caCert, redJs, adminRoot,
+    });
     running.push(nodeRed);
     return { nodeRed, origin: new URL(nodeRed.url).origin };
   }
