@@ -11,7 +11,8 @@ import type { NodeInitializer } from 'node-red';
 import path from 'node:path';
 import { sleep } from '../support/faults';
 import { gather, longChinese, useToneSimulator } from '../support/flows';
-import { buildFlow, expectSent, helper, IDS, NODE_MODULES, serverKnown, warnings } from '../support/runtime';
+import { buildFlow, expectSent, helper, IDS, NODE_MODULES, NODES_DIR, serverKnown, warnings } from '../support/runtime';
+import type { UrlStore } from '../../nodes/lib/url-store';
 
 /**
  * The package's node set plus a module that only captures the RED object the runtime hands
@@ -151,6 +152,37 @@ describe('msg.url: the audio at the Public URL', function () {
     (msg.payload as Buffer).fill(0, 44);
     const res = await fetch(msg.url as string);
     assert.ok(Buffer.from(await res.arrayBuffer()).equals(original), 'msg.url serves the changed bytes');
+  });
+
+  it('an MP3 result (audio/mpeg) is a .mp3 link served as audio/mpeg, from memory and from a file, with ranges and HEAD', async () => {
+    helper.settings({ userDir: tone.tmpDir() });
+    await loadServed();
+    // The store of the node set the runtime loaded (the same build, wherever VOXCPM_NODES_DIR points).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { audioStore } = require(path.join(NODES_DIR, 'glue', 'audio-links.js')) as { audioStore: UrlStore };
+    const small = Buffer.from([0xff, 0xfb, 0x90, 0x64, ...Array.from({ length: 996 }, (_, i) => i & 0xff)]);
+    const large = Buffer.alloc(5 * 1024 * 1024, 0x55);
+    for (const mp3 of [small, large]) {
+      const kept = audioStore.put(mp3, 'audio/mpeg', 60000);
+      if ('refused' in kept) throw new Error(kept.refused);
+      assert.equal(kept.where, mp3 === small ? 'memory' : 'disk');
+      for (let i = 0; mp3 === large && !audioStore.open(kept.token, 'mp3')?.file; i++) {
+        if (i > 200) throw new Error('the file was not written within 2 s');
+        await sleep(10);
+      }
+      const link = `${nodeBase}/voxcpm/audio/${kept.token}.mp3`;
+      const res = await fetch(link);
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('content-type'), 'audio/mpeg');
+      assert.ok(Buffer.from(await res.arrayBuffer()).equals(mp3));
+      const part = await fetch(link, { headers: { Range: 'bytes=4-' } });
+      assert.equal(part.status, 206);
+      assert.equal(part.headers.get('content-range'), `bytes 4-${mp3.length - 1}/${mp3.length}`);
+      assert.ok(Buffer.from(await part.arrayBuffer()).equals(mp3.subarray(4)));
+      const head = await fetch(link, { method: 'HEAD' });
+      assert.equal(head.headers.get('content-length'), String(mp3.length));
+      assert.equal((await fetch(link.replace(/\.mp3$/, '.wav'))).status, 404);
+    }
   });
 
   describe('with httpNodeAuth (settings.js)', function () {
