@@ -3,7 +3,7 @@ import type { VoxcpmError } from './lib/errors';
 import { localise, renderIn } from './glue/render-error';
 import { Synthesizer } from './lib/synthesis';
 import { registerAdminRoutes } from './glue/admin-routes';
-import { audioFolder, audioStore, audioUrl, linkLimits, linkProblem, registerAudioLinks } from './glue/audio-links';
+import { audioStore, audioUrl, linkProblem, notKeptText, registerAudioLinks } from './glue/audio-links';
 import type { AudioContentType } from './lib/url-store';
 import { serviceSettings } from './glue/server-settings';
 import type { ServerCredentials, ServerNode, ServerNodeDef, ServerState, ServerUser } from './glue/types';
@@ -52,7 +52,7 @@ export = function register(RED: NodeAPI): void {
         warn(renderIn(RED, 'links.lateFailure', { detail: err.message }));
       });
       if ('refused' in kept) {
-        warn(renderIn(RED, `links.notKept.${kept.refused}`, linkLimits(audio.length, ttlSeconds, audioFolder(RED.settings), kept.detail)));
+        warn(notKeptText(RED, kept, audio.length, ttlSeconds));
         return undefined;
       }
       return audioUrl(RED, kept.token, kept.extension, def.publicUrl);

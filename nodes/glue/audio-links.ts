@@ -8,7 +8,8 @@ import { pipeline } from 'node:stream/promises';
 import tls from 'node:tls';
 import type { NodeAPI } from 'node-red';
 import { formatMB } from '../lib/files';
-import { DEFAULT_URL_STORE_LIMITS, parseRange, UrlStore } from '../lib/url-store';
+import { DEFAULT_URL_STORE_LIMITS, parseRange, UrlStore, type Refused } from '../lib/url-store';
+import { renderIn } from './render-error';
 
 /** Results served at msg.url, shared by every voxcpm-server (the HTTP route is one). */
 export const audioStore = new UrlStore();
@@ -98,10 +99,17 @@ export function audioFolder(settingsOf: unknown): string {
   return settings.userDir ? path.join(settings.userDir, AUDIO_FOLDER) : path.join(os.tmpdir(), `${AUDIO_FOLDER}-${process.pid}`);
 }
 
-/** The figures a "no msg.url" warning names: the result's size, the budgets, the folder, the link life. */
-export function linkLimits(size: number, ttlSeconds: number, folder: string, detail = ''): Record<string, string | number> {
+/**
+ * Why a result got no link, in the runtime's language: its size, the budget it did not fit,
+ * the folder and its problem, the link life that frees room.
+ */
+export function notKeptText(RED: NodeAPI, refused: Refused, size: number, ttlSeconds: number): string {
   const { spillAboveBytes, diskBytes } = DEFAULT_URL_STORE_LIMITS;
-  return { size: formatMB(size), spill: formatMB(spillAboveBytes), disk: formatMB(diskBytes), ttl: ttlSeconds, folder, detail };
+  const [mb, disk] = [formatMB(size), formatMB(diskBytes)];
+  if (refused.refused === 'tooLarge') return renderIn(RED, 'links.tooLarge', { size: mb, disk });
+  if (refused.refused === 'full') return renderIn(RED, 'links.full', { size: mb, disk, ttl: ttlSeconds });
+  const folder = audioFolder(RED.settings);
+  return renderIn(RED, 'links.noFolder', { size: mb, spill: formatMB(spillAboveBytes), folder, detail: refused.detail ?? '' });
 }
 
 /** Why links will not reach speakers under these settings (a catalog key under errors.links), or undefined. */
