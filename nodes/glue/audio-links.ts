@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import fs, { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -88,7 +88,20 @@ export function registerAudioLinks(RED: NodeAPI): void {
     });
   }
   void audioStore.start(audioFolder(settings));
+  if (!exitHooked) {
+    exitHooked = true;
+    // Links do not outlive the process: their files go with it (start removes what a crash leaves).
+    process.once('exit', () => {
+      audioStore.closeSync();
+      try {
+        fs.rmdirSync(audioFolder({})); // the temp folder of this process, when it was used and is empty
+      } catch {
+        // not there, or not empty
+      }
+    });
+  }
 }
+let exitHooked = false;
 
 /**
  * The folder results too large for memory go to: <userDir>/voxcpm-audio. Node-RED

@@ -165,6 +165,19 @@ describe('lib/url-store', function () {
       assert.deepEqual(fs.readdirSync(folder).sort(), [...foreign].sort());
     });
 
+    it('closeSync() (at process exit) removes every file at once and forgets every link', async () => {
+      const folder = tmp();
+      const store = new UrlStore(SMALL);
+      await store.start(folder);
+      const a = kept(store.put(bytes(300), 'audio/wav', 60000));
+      await until(() => ownFiles(folder).length === 1, 'written');
+      kept(store.put(bytes(10), 'audio/wav', 60000));
+      store.closeSync();
+      assert.deepEqual(ownFiles(folder), []);
+      assert.equal(store.open(a.token, 'wav'), undefined);
+      assert.deepEqual(store.usage, { memory: 0, disk: 0, results: 0 });
+    });
+
     it('a folder that cannot be made refuses results that need a file (noFolder, with the reason); memory still serves', async () => {
       const folder = tmp();
       fs.writeFileSync(folder, 'a file where the folder should be');
