@@ -247,8 +247,8 @@ export class UrlStore {
     const file = entry.file;
     if (!file) return;
     entry.file = undefined;
-    await fsp.unlink(file).catch(() => undefined);
     this.diskUsed -= entry.size;
+    await fsp.unlink(file).catch(() => undefined);
   }
 
   /** Makes the folder at the first file (0700: the names are secrets); why it cannot be used, or undefined. */
