@@ -1,9 +1,10 @@
 import type { NodeAPI } from 'node-red';
 import type { VoxcpmError } from './lib/errors';
-import { localise } from './glue/render-error';
+import { localise, renderIn } from './glue/render-error';
 import { Synthesizer } from './lib/synthesis';
 import { registerAdminRoutes } from './glue/admin-routes';
-import { audioStore, audioUrl, registerAudioLinks } from './glue/audio-links';
+import { audioStore, audioUrl, linkProblem, notKeptText, registerAudioLinks } from './glue/audio-links';
+import type { AudioContentType } from './lib/url-store';
 import { serviceSettings } from './glue/server-settings';
 import type { ServerCredentials, ServerNode, ServerNodeDef, ServerState, ServerUser } from './glue/types';
 
@@ -45,11 +46,19 @@ export = function register(RED: NodeAPI): void {
 
     const ttlSeconds = def.urlTtl === undefined || def.urlTtl === '' ? DEFAULT_URL_TTL : Number(def.urlTtl);
     this.publishes = ttlSeconds > 0;
-    this.publish = (wav: Buffer) => {
+    this.publish = (audio: Buffer, contentType: AudioContentType, warn: (text: string) => void) => {
       if (!this.publishes) return undefined;
-      const token = audioStore.put(wav, ttlSeconds * 1000);
-      return token ? audioUrl(RED, token, def.publicUrl) : undefined;
+      const kept = audioStore.put(audio, contentType, ttlSeconds * 1000, (err) => {
+        warn(renderIn(RED, 'links.lateFailure', { detail: err.message }));
+      });
+      if ('refused' in kept) {
+        warn(notKeptText(RED, kept, audio.length, ttlSeconds));
+        return undefined;
+      }
+      return audioUrl(RED, kept.token, kept.extension, def.publicUrl);
     };
+    const problem = this.publishes ? linkProblem(RED) : undefined;
+    if (problem) this.warn(renderIn(RED, problem));
 
     const broadcast = () => {
       if (broadcastTimer) return;

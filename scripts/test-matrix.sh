@@ -44,7 +44,8 @@ node22() {
 }
 
 nodes=$build/test/nodes
-specs=("$nodes/voxcpm-tts.spec.js" "$nodes/voxcpm-clone.spec.js" "$nodes/errors.spec.js" "$nodes/server-faults.spec.js" "$nodes/credentials.spec.js" "$nodes/tls-and-proxy.spec.js")
+specs=("$nodes/voxcpm-tts.spec.js" "$nodes/voxcpm-clone.spec.js" "$nodes/errors.spec.js" "$nodes/server-faults.spec.js" "$nodes/credentials.spec.js" "$nodes/tls-and-proxy.spec.js"
+  "$nodes/audio-links.spec.js" "$nodes/audio-links-https.spec.js")
 mqtt_note="mqtt spec skipped: mosquitto not installed"
 if [ "${VOXCPM_SKIP_MQTT:-}" = 1 ]; then
   mqtt_note="mqtt spec skipped: VOXCPM_SKIP_MQTT=1"

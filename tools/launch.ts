@@ -1,5 +1,7 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 
 /** The project's root: dist/tools/ -> ../.. */
@@ -135,6 +137,12 @@ export interface LaunchOptions {
   exposeGc?: boolean;
   /** The runtime's language (settings.js `lang`), e.g. 'zh-CN'; default: the system's. */
   lang?: string;
+  /** More of settings.js, as a user writes it (JS source inside `module.exports = {…}`), e.g. `https` and `httpNodeAuth`. */
+  settings?: string;
+  /** The settings give Node-RED `https`: the editor is reached (and waited for) over https, trusting this CA file. */
+  httpsCa?: string;
+  /** The settings move the editor (httpAdminRoot), e.g. '/admin': `url` and the wait for it follow. */
+  adminRoot?: string;
 }
 
 export interface NodeRedProcess {
@@ -168,7 +176,7 @@ export async function launchNodeRed(options: LaunchOptions): Promise<NodeRedProc
   logging: { console: { level: 'info', metrics: false, audit: false } },
   editorTheme: { tours: false },
   // No first-run consent prompt (Node-RED 4.1+) over the demo flow: telemetry stays off.
-  telemetry: { enabled: false, updateNotification: false },${options.exposeGc ? '\n  functionGlobalContext: { gc: global.gc, memoryUsage: () => process.memoryUsage() },' : ''}
+  telemetry: { enabled: false, updateNotification: false },${options.exposeGc ? '\n  functionGlobalContext: { gc: global.gc, memoryUsage: () => process.memoryUsage() },' : ''}${options.settings ? `\n${options.settings}` : ''}
 };
 `,
   );
@@ -180,7 +188,7 @@ export async function launchNodeRed(options: LaunchOptions): Promise<NodeRedProc
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.httpsCa ? 'https' : 'http'}://127.0.0.1:${port}${(options.adminRoot ?? '').replace(/\/+$/, '')}`;
   const stop = () =>
     new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -192,11 +200,8 @@ export async function launchNodeRed(options: LaunchOptions): Promise<NodeRedProc
   for (;;) {
     if (child.exitCode !== null) throw new Error(`Node-RED exited with code ${child.exitCode}\n${output}`);
     try {
-      const res = await fetch(`${url}/flows`, { headers: { 'Node-RED-API-Version': 'v2' } });
-      if (res.ok) {
-        const body = (await res.json()) as { flows?: unknown[] };
-        if (Array.isArray(body.flows) && body.flows.length > 0) break;
-      }
+      const body = (await getJson(`${url}/flows`, options.httpsCa)) as { flows?: unknown[] } | undefined;
+      if (Array.isArray(body?.flows) && body.flows.length > 0) break;
     } catch {
       // not listening yet
     }
@@ -207,4 +212,25 @@ export async function launchNodeRed(options: LaunchOptions): Promise<NodeRedProc
     await new Promise((r) => setTimeout(r, 250));
   }
   return { child, url, stop, output: () => output };
+}
+
+/** GETs a JSON admin route (over https trusting `caFile` when given); undefined unless 200. */
+function getJson(url: string, caFile?: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const options = { headers: { 'Node-RED-API-Version': 'v2' }, ...(caFile ? { ca: fs.readFileSync(caFile) } : {}) };
+    const req = (url.startsWith('https:') ? https : http).get(url, options, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        if (res.statusCode !== 200) return resolve(undefined);
+        try {
+          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        } catch {
+          resolve(undefined);
+        }
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
 }

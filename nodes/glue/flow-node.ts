@@ -307,9 +307,9 @@ export function runFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, build: R
     });
     // An MP3 has no bit depth: none is said (not one left from an earlier node).
     if (info.bitDepth === undefined) delete (msg as { bitDepth?: unknown }).bitDepth;
-    // What flows on may be changed in place downstream; speakers get an unchanging copy
-    // (`contentType` says whether it is a WAV or an MP3).
-    const url = server?.publishes ? server.publish(audio.kept ?? Buffer.from(audio.wav)) : undefined;
+    // What flows on may be changed in place downstream; speakers get an unchanging copy,
+    // at a .wav or .mp3 link by its content type.
+    const url = server?.publishes ? server.publish(audio.kept ?? Buffer.from(audio.wav), audio.contentType, (text) => node.warn(text)) : undefined;
     if (url) Object.assign(msg, { url });
     if (audio.reportedSampleRate !== undefined) {
       warnOnce(

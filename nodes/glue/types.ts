@@ -4,6 +4,7 @@ import type { VoxcpmError } from '../lib/errors';
 import type { ServiceState, VoxcpmService } from '../lib/service';
 import type { Synthesizer } from '../lib/synthesis';
 import type { Voice } from '../lib/voice';
+import type { AudioContentType } from '../lib/url-store';
 
 /** What a flow node shows about its server: the queue, the servers' health, the warm-up. */
 export interface ServerState extends ServiceState {
@@ -40,10 +41,12 @@ export interface SpeechServer {
   /** Whether results are served at msg.url. */
   publishes: boolean;
   /**
-   * Serves a result over HTTP for a while; its URL (msg.url), or undefined when
-   * that is off. `wav` must be a copy nothing will change.
+   * Serves a result over HTTP for its link life; its URL (msg.url), or undefined
+   * when that is off or the result cannot be kept (then `warn` is told why, as it
+   * is of a late failure). `audio` must be a copy nothing will change; `contentType`
+   * decides the link's extension (.wav, .mp3) and what it is served as.
    */
-  publish(wav: Buffer): string | undefined;
+  publish(audio: Buffer, contentType: AudioContentType, warn: (text: string) => void): string | undefined;
 }
 
 /** The voxcpm-server config node: what it offers flow nodes, and what it holds. */

@@ -39,6 +39,19 @@ export const SERVER_DEFAULTS = {
   proxy: '',
 } as const;
 
+/**
+ * What the results served at msg.url may hold (nodes/lib/url-store.ts), in MB. Results up to
+ * `spillAboveMB` stay in memory while all of those together stay under `memoryMB`; larger ones,
+ * and any once memory is full, are written to files under Node-RED's user directory, up to
+ * `diskMB` in all. Nothing leaves before its link life is over: beyond these a result gets no
+ * link and the node warns.
+ */
+export const URL_STORE_LIMITS = {
+  memoryMB: 32,
+  spillAboveMB: 4,
+  diskMB: 1024,
+} as const;
+
 /** The settings voxcpm-tts and voxcpm-clone share, as a new node gets them. */
 export const SYNTHESIS_DEFAULTS = {
   name: '',

@@ -12,6 +12,7 @@ import type { PreparedSpeech, TextSettings } from './speech-text';
 import { parseWav, WavFormatError, type WavInfo } from './wav';
 import type { FinishSteps } from './audio-steps';
 import { mp3Info } from './mp3';
+import type { AudioContentType } from './url-store';
 
 /** How the audio of one message is made from the server's answers. */
 export interface AudioSettings {
@@ -45,7 +46,7 @@ export const AUDIO_DEFAULTS: AudioSettings = {
 };
 
 /** The media type of a result: a WAV, or an MP3. */
-export type AudioContentType = 'audio/wav' | 'audio/mpeg';
+export type { AudioContentType };
 
 /** What is known of a result: its WAV header, or what its MP3 frames say (no bit depth). */
 export interface AudioInfo {
