@@ -187,6 +187,14 @@ describe('how text is prepared (issue 11)', function () {
       assert.equal(warnings(node).length, 0, JSON.stringify(warnings(node)));
     });
 
+    it('the node\'s speed applies to the whole result after the SSML rate: the two multiply', async () => {
+      await loadFlow({ type: 'voxcpm-tts', url, props: { speed: 2, audioFormat: 'wav16' } });
+      const [first, second] = ['Hello there.', 'The washing machine is done.'];
+      const msg = await expectSent({ payload: `<speak>${first}<break time="700ms"/><prosody rate="slow">${second}</prosody></speak>` });
+      const joined = toneFrames(first) + ms(700) + Math.round(toneFrames(second) / 0.64);
+      assert.equal(samples(msg.payload as Buffer).length, Math.round(joined / 2));
+    });
+
     it('streaming: a piece in <prosody rate="slow"> is 1/0.64 as long, its break still exact; the cache tells the rates apart', async () => {
       const node = await loadFlow({ type: 'voxcpm-tts', url, props: { streaming: true, audioFormat: 'wav16' } });
       const stream = async (payload: string) =>
