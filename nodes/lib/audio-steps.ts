@@ -68,6 +68,18 @@ export async function finishAudio(floatWav: Buffer, steps: FinishSteps): Promise
   return Buffer.concat(pad ? [wavHeader(shape, data.length), data, Buffer.alloc(1)] : [wavHeader(shape, data.length), data]);
 }
 
+/**
+ * Interleaved 32-bit float sample bytes (`channels` of them, at `sampleRate`)
+ * time-stretched by `speed` (MIN_SPEED–MAX_SPEED, pitch kept; see timeStretch),
+ * as interleaved 32-bit float sample bytes again: one piece's SSML
+ * `<prosody rate>`, applied before joining so that the silences of SSML breaks
+ * around it stay exact. Throws RangeError for a speed out of range.
+ */
+export function stretchSamples(floatData: Buffer, channels: number, sampleRate: number, speed: number): Buffer {
+  const stretched = timeStretch(planar(floatData, channels), sampleRate, speed);
+  return encodeSamples(stretched, { format: 'float', bitDepth: 32, sampleRate, channels });
+}
+
 /** Interleaved 32-bit float sample bytes as one array per channel (copies: the steps may work in place). */
 function planar(data: Buffer, count: number): Float32Array[] {
   const frames = Math.floor(data.length / (4 * count));

@@ -7,7 +7,7 @@ import { readAnswerBody } from './answer-body';
 import { convertSamples, type AudioShape } from './audio';
 import { isVoxcpmError, type ErrorKey, type ErrorParams, type VoxcpmErrorCode } from './errors';
 import { prepareSpeech, type PreparedSpeech, type SpeechRequest, type TextSettings } from './speech-text';
-import { finishAudio, type FinishSteps } from './audio-steps';
+import { finishAudio, stretchSamples, type FinishSteps } from './audio-steps';
 import { splitText } from './split-text';
 
 export type OffloadJob =
@@ -20,7 +20,9 @@ export type OffloadJob =
   /** A text's pieces, SSML, cleaning and numbers included: see prepareSpeech. */
   | { op: 'prepare'; text: string; request: SpeechRequest; settings: TextSettings }
   /** Joined float audio through the steps after joining (speed, loudness, lead-in, encoding): see finishAudio. */
-  | { op: 'finish'; wav: Uint8Array; steps: FinishSteps };
+  | { op: 'finish'; wav: Uint8Array; steps: FinishSteps }
+  /** One piece's interleaved float samples time-stretched (SSML <prosody rate>): see stretchSamples. */
+  | { op: 'stretch'; data: Uint8Array; channels: number; sampleRate: number; speed: number };
 
 export type OffloadRequest = OffloadJob & { id: number };
 
@@ -42,6 +44,11 @@ async function perform(job: OffloadRequest): Promise<{ reply: OffloadReply; tran
   if (job.op === 'finish') {
     const file = ownBuffer(await finishAudio(Buffer.from(job.wav.buffer, job.wav.byteOffset, job.wav.byteLength), job.steps));
     return { reply: { id: job.id, data: file }, transfer: [file.buffer as ArrayBuffer] };
+  }
+  if (job.op === 'stretch') {
+    const data = Buffer.from(job.data.buffer, job.data.byteOffset, job.data.byteLength);
+    const own = ownBuffer(stretchSamples(data, job.channels, job.sampleRate, job.speed));
+    return { reply: { id: job.id, data: own }, transfer: [own.buffer as ArrayBuffer] };
   }
   const own = ownBuffer(await convertSamples(Buffer.from(job.wav.buffer, job.wav.byteOffset, job.wav.byteLength), job.target));
   return { reply: { id: job.id, data: own }, transfer: [own.buffer as ArrayBuffer] };

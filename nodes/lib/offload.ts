@@ -35,7 +35,7 @@ interface Task {
  * Work whose CPU time grows with its input, run in one worker thread so that
  * Node-RED's event loop never waits for it: sample conversion (the Speex
  * resampler takes ~0.05–0.4 s per minute of 48 kHz float, decoding and encoding ~0.2 s), the
- * audio steps (speed, loudness, MP3: ~0.9 s a minute for MP3), splitting long text
+ * audio steps (speed, loudness, MP3: ~0.9 s a minute for MP3; a piece's SSML rate), splitting long text
  * (Intl.Segmenter: ~100 ms for 20,000 characters) and reading large answers
  * (JSON and base64: ~0.9 s for 100 MB). Jobs run one at a time, in
  * order of arrival. An aborted job that waits is dropped; one that runs ends
@@ -76,6 +76,21 @@ export class OffloadThread {
     const reply = await this.submit({ op: 'finish', wav: sent, steps }, [sent.buffer as ArrayBuffer], signal);
     const data = (reply as { data: Uint8Array }).data;
     return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /**
+   * 32-bit float interleaved sample bytes in `shape` (rate, channels), time-stretched
+   * by `speed` (see stretchSamples): one piece's SSML `<prosody rate>`. `data` is
+   * handed over when it is all of its memory (do not use it after), else copied.
+   * Rejects as `convert` does (RangeError for a speed out of range).
+   */
+  async stretch(data: Buffer, shape: AudioShape, speed: number, signal?: AbortSignal): Promise<Buffer> {
+    const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && !(data.buffer instanceof SharedArrayBuffer);
+    const sent = whole ? new Uint8Array(data.buffer as ArrayBuffer) : new Uint8Array(data);
+    const job: OffloadJob = { op: 'stretch', data: sent, channels: shape.channels, sampleRate: shape.sampleRate, speed };
+    const reply = await this.submit(job, [sent.buffer as ArrayBuffer], signal);
+    const out = (reply as { data: Uint8Array }).data;
+    return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
   }
 
   /** splitText(text, maxChunk), off the event loop for a long text. Rejects as `convert` does. */

@@ -4,7 +4,8 @@
  *
  * 1. SSML (text that starts with `<speak`): parsed into segments; a `<break>`
  *    becomes exact silence after its segment, `<prosody rate>` the segment's
- *    rate; markup never reaches the server (ssml.ts);
+ *    rate (its pieces are time-stretched by it, synthesis.ts); markup never
+ *    reaches the server (ssml.ts);
  * 2. clean (setting `cleanText`, on by default): markdown and emoji removed
  *    (clean-text.ts);
  * 3. normalise numbers (setting `normalizeNumbers`, off by default): numbers,
@@ -27,7 +28,7 @@ import { promptWithDesign, takeVoiceDesign } from './voice-design';
 /** A letter (CJK included) or a digit: what the server can speak. */
 const SPEAKABLE = /[\p{L}\p{N}]/u;
 
-export type TextWarningKind = 'ssml-ignored' | 'rate-ignored' | 'description-dropped' | 'prompt-replaced';
+export type TextWarningKind = 'ssml-ignored' | 'description-dropped' | 'prompt-replaced';
 
 /** Something the user should know about how the text was read (the node warns with it). */
 export interface TextWarning {
@@ -54,7 +55,7 @@ export interface SpeechPiece {
    * usual pause between pieces (0: none). Absent: the usual pause (none after the last).
    */
   pauseAfterMs?: number;
-  /** Speed factor from SSML `<prosody rate>` (0.5–2), absent for 1. */
+  /** Speed factor from SSML `<prosody rate>` (0.5–2), absent for 1: the piece's audio is time-stretched by it (pitch kept). */
   rate?: number;
 }
 
@@ -141,12 +142,6 @@ export async function prepareSpeech(text: string, request: SpeechRequest, settin
       .filter((s) => s !== '')
       .join(', ');
     throw new VoxcpmError('VOXCPM_TEXT_EMPTY', 'speech.textEmpty', { steps: steps || 'voice description' });
-  }
-  if (pieces.some((p) => p.rate !== undefined)) {
-    warnings.push({
-      kind: 'rate-ignored',
-      message: 'SSML <prosody rate> is not applied yet: the text is spoken at the voice\'s own speed',
-    });
   }
   return { pieces, pauseBeforeMs, prompt, warnings };
 }

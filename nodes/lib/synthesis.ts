@@ -118,7 +118,7 @@ interface Raw {
 /**
  * The synthesis pipeline of one voxcpm-server: its service (the queue in front
  * of the servers) and its audio cache, and what a message goes through between
- * them: the cache, the pieces of a long text, joining, resampling, lead-in, the
+ * them: the cache, the pieces of a long text (each stretched by its SSML rate), joining, resampling, lead-in, the
  * audio steps (speed, loudness, MP3: audio-steps.ts) and the copy kept for
  * msg.url. Flow nodes, Test connection and Preview speak through it; nothing
  * else reaches into the service or the cache.
@@ -223,9 +223,11 @@ async function speak(
   const contentType = contentTypeOf(settings);
   if (hit) return { wav: hit, info: describe(hit, contentType), contentType, cached: true };
   const run = new MessageRun(service, body, { ...options, audioDigest: digest });
-  const finish = finishing(settings);
   try {
     const prepared = await pieces(body, settings, run.signal, options);
+    // A piece with an SSML rate is stretched in float: the whole message then works in float.
+    const rated = prepared.pieces.some((p) => p.rate !== undefined);
+    const finish = finishing(settings, rated);
     const texts = prepared.pieces.map((p) => p.text);
     const spoken = { ...body, prompt: prepared.prompt };
     const count = texts.length;
@@ -235,11 +237,13 @@ async function speak(
     let first: Raw | undefined;
     const targetKnown = deferred<AudioShape>();
     targetKnown.promise.catch(() => undefined); // piece 0 reports its own failure
-    // One conversion per distinct text: a sentence said twice shares its samples, no copy.
+    // One conversion per distinct text and rate: a sentence said twice shares its samples, no copy.
     const samples = new Map<string, Promise<Buffer>>();
     const pieceSamples = (index: number): Promise<Buffer> => {
       const text = texts[index];
-      let p = samples.get(text);
+      const rate = prepared.pieces[index].rate;
+      const sampleKey = `${rate ?? 1}\u0000${text}`;
+      let p = samples.get(sampleKey);
       if (!p) {
         p = (async () => {
           let raw: Raw;
@@ -251,11 +255,12 @@ async function speak(
           }
           if (index === 0) {
             first = raw;
-            targetKnown.resolve(pieceShape(raw.info, settings));
+            targetKnown.resolve(pieceShape(raw.info, settings, rated));
           }
-          return toShape(raw, await targetKnown.promise, run);
+          const target = await targetKnown.promise;
+          return withRate(await toShape(raw, target, run), target, rate, run);
         })();
-        samples.set(text, p);
+        samples.set(sampleKey, p);
       }
       return p;
     };
@@ -276,7 +281,7 @@ async function speak(
     };
     await inWindow(count, service.limits.window, run, pieceSamples, (data, index) => {
       if (!target) {
-        target = pieceShape((first as Raw).info, settings);
+        target = pieceShape((first as Raw).info, settings, rated);
         gap = makeSilence(target, Math.round((target.sampleRate * Math.max(0, settings.pause || 0)) / 1000));
         // With audio steps, the lead-in comes after them (audio-steps.ts); a leading SSML break is speech's own.
         const leadIn = (finish ? 0 : leadInFrames(target, settings.leadIn)) + msFrames(target, prepared.pauseBeforeMs);
@@ -325,19 +330,21 @@ async function speakPieces(
     const prepared = await pieces(body, settings, run.signal, options);
     const count = prepared.pieces.length;
     const contentType = contentTypeOf(settings);
-    const finish = finishing(settings);
     const finished = async (index: number): Promise<SpokenAudio> => {
       const pieceBody = { ...body, prompt: prepared.prompt, text: prepared.pieces[index].text };
+      // A piece with an SSML rate is stretched in float, then finished like one with audio steps.
+      const rate = prepared.pieces[index].rate;
+      const finish = finishing(settings, rate !== undefined);
       // An SSML break is silence at the end of its piece (streamed pieces get no usual pause).
       const beforeMs = index === 0 ? prepared.pauseBeforeMs : 0;
       const afterMs = prepared.pieces[index].pauseAfterMs ?? 0;
       const silences = { beforeMs, afterMs };
-      const key = cache ? cacheKey(service, pieceBody, settings, 'piece', run.digest, silences) : '';
+      const key = cache ? cacheKey(service, pieceBody, settings, 'piece', run.digest, silences, rate ?? 1) : '';
       const hit = cache ? await cache.get(key) : undefined;
       if (hit) return { wav: hit, info: describe(hit, contentType), contentType, cached: true };
       const raw = await fetchRaw(service, run, pieceBody, index, count, undefined, settings);
-      const target = pieceShape(raw.info, settings);
-      const data = await toShape(raw, target, run);
+      const target = pieceShape(raw.info, settings, rate !== undefined);
+      const data = await withRate(await toShape(raw, target, run), target, rate, run);
       // With audio steps, the lead-in comes after them (audio-steps.ts); SSML breaks are the piece's own silence.
       const leadIn = (finish ? 0 : leadInFrames(target, settings.leadIn)) + msFrames(target, beforeMs);
       const tail = msFrames(target, afterMs);
@@ -539,18 +546,48 @@ export function outputShape(info: AudioShape, settings: AudioSettings): AudioSha
   return { format: info.format, bitDepth: info.bitDepth, sampleRate, channels: info.channels };
 }
 
-/** Whether the message asks for a step after joining (audio-steps.ts): MP3, a speed, a loudness. */
-function finishing(settings: AudioSettings): boolean {
-  return settings.audioFormat === 'mp3' || (settings.speed ?? 1) !== 1 || (settings.loudness ?? null) !== null;
+/**
+ * Whether the message asks for a step after joining (audio-steps.ts): MP3, a speed, a
+ * loudness; or (`rated`) it has a piece with an SSML `<prosody rate>`, stretched in float
+ * before joining, so the joined float samples go through finishAudio to the output format.
+ */
+function finishing(settings: AudioSettings, rated = false): boolean {
+  return rated || settings.audioFormat === 'mp3' || (settings.speed ?? 1) !== 1 || (settings.loudness ?? null) !== null;
 }
 
 /**
- * The layout each piece is converted to: the output's, or with steps after joining,
- * 32-bit float at the output's rate and channels (the steps work on float samples).
+ * The layout each piece is converted to: the output's, or with steps after joining
+ * (or an SSML rate: `rated`), 32-bit float at the output's rate and channels (the steps work on float samples).
  */
-function pieceShape(info: AudioShape, settings: AudioSettings): AudioShape {
+function pieceShape(info: AudioShape, settings: AudioSettings, rated = false): AudioShape {
   const out = outputShape(info, settings);
-  return finishing(settings) ? { format: 'float', bitDepth: 32, sampleRate: out.sampleRate, channels: out.channels } : out;
+  return finishing(settings, rated) ? { format: 'float', bitDepth: 32, sampleRate: out.sampleRate, channels: out.channels } : out;
+}
+
+/**
+ * One piece's samples (32-bit float in `shape`) at its SSML `<prosody rate>`: time-stretched
+ * in the audio thread (WSOLA, pitch kept; abortable), before joining, so that the silences of
+ * SSML breaks around it stay exact. The node's own `speed` applies to the joined result
+ * afterwards: the two multiply. No rate (1): the samples as they are. The stretched size is
+ * checked against the response limit first (VOXCPM_INPUT_INVALID).
+ */
+async function withRate(data: Buffer, shape: AudioShape, rate: number | undefined, run: MessageRun): Promise<Buffer> {
+  if (rate === undefined || rate === 1) return data;
+  const held = Math.ceil(data.length / blockAlign(shape) / rate) * blockAlign(shape);
+  if (held > run.maxAudioBytes) {
+    throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'synthesis.stepsTooLarge', {
+      seconds: Math.round(data.length / blockAlign(shape) / shape.sampleRate),
+      speed: rate,
+      size: formatMB(held),
+      limit: formatMB(run.maxAudioBytes),
+    });
+  }
+  try {
+    return await offload.stretch(data, shape, rate, run.signal);
+  } catch (err) {
+    if (err instanceof RangeError) throw new VoxcpmError('VOXCPM_BAD_RESPONSE', 'synthesis.convertFailed', { detail: err.message });
+    throw err;
+  }
 }
 
 function contentTypeOf(settings: AudioSettings): AudioContentType {
@@ -684,6 +721,7 @@ function cacheKey(
   kind: 'whole' | 'piece' | 'raw',
   digest: string,
   silences?: { beforeMs: number; afterMs: number },
+  rate = 1,
 ): string {
   const text = textSettings(settings);
   return AudioCache.key({
@@ -701,6 +739,9 @@ function cacheKey(
     cleanText: kind === 'whole' ? text.cleanText : false,
     normalizeNumbers: kind === 'whole' ? text.normalizeNumbers : false,
     silences: kind === 'piece' ? (silences ?? null) : null,
+    // A streamed piece's SSML <prosody rate> (a whole text has it in its SSML; a raw piece never
+    // has it); only when set, so the keys of everything else stay as they were.
+    ...(kind === 'piece' && rate !== 1 ? { rate } : {}),
     sampleRate: kind === 'raw' ? 0 : settings.sampleRate,
     leadIn: kind === 'raw' ? 0 : settings.leadIn,
     audioFormat: kind === 'raw' ? 'wav' : (settings.audioFormat ?? 'wav'),

@@ -50,10 +50,10 @@ describe('lib/speech-text', () => {
     assert.deepEqual(r.pieces, [{ text: 'One.', pauseAfterMs: 3000 }, { text: 'Two.', pauseAfterMs: 100 }]);
   });
 
-  it('<prosody rate> is carried on the pieces, with one warning that it is not applied', async () => {
+  it('<prosody rate> is carried on the pieces (applied in synthesis), with no warning', async () => {
     const r = await prepareSpeech('<speak><prosody rate="slow">Slowly now.</prosody> Normal again.</speak>', TTS, PLAIN);
     assert.ok(r.pieces.some((p) => p.rate !== undefined && p.rate < 1), JSON.stringify(r.pieces));
-    assert.deepEqual(r.warnings.map((w) => w.kind), ['rate-ignored']);
+    assert.deepEqual(r.warnings, []);
   });
 
   it('unknown SSML tags: one warning naming each', async () => {

@@ -23,11 +23,14 @@ function samples(wav: Buffer): Int16Array {
   return new Int16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length));
 }
 
-/** Asserts samples[from, from + n) are all zero and the samples just around them are not all zero. */
-function assertSilence(s: Int16Array, from: number, n: number, what: string): void {
+/**
+ * Asserts samples[from, from + n) are all zero and the `near` samples just around them are not
+ * all zero (a time-stretched tone ends in ~8 ms of samples that round to zero: WSOLA's last window).
+ */
+function assertSilence(s: Int16Array, from: number, n: number, what: string, near = 50): void {
   for (let i = from; i < from + n; i++) if (s[i] !== 0) assert.fail(`${what}: sample ${i - from} of the ${n}-frame silence is ${s[i]}`);
-  const before = s.subarray(Math.max(0, from - 50), from);
-  const after = s.subarray(from + n, from + n + 50);
+  const before = s.subarray(Math.max(0, from - near), from);
+  const after = s.subarray(from + n, from + n + near);
   if (before.length > 0) assert.ok(before.some((x) => x !== 0), `${what}: the tone before the silence is there`);
   if (after.length > 0) assert.ok(after.some((x) => x !== 0), `${what}: the tone after the silence is there`);
 }
@@ -159,6 +162,50 @@ describe('how text is prepared (issue 11)', function () {
       assert.equal(first.length, f0 + ms(2000));
       assertSilence(first, f0, ms(2000), 'streamed break');
       assert.equal(samples(seen[1].msg.payload as Buffer).length, toneFrames('Goodbye now.'));
+    });
+
+    it('<prosody rate="slow"> (0.64): its piece is 1/0.64 as long as without, pitch kept; the break next to it stays exact; no warning', async () => {
+      const node = await loadFlow({ type: 'voxcpm-tts', url, props: { pause: 150, audioFormat: 'wav16' } });
+      const [first, second] = ['Hello there.', 'The washing machine is done.'];
+      const plain = samples((await expectSent({ payload: `<speak>${first}<break time="700ms"/>${second}</speak>` })).payload as Buffer);
+      const slow = samples((await expectSent({ payload: `<speak>${first}<break time="700ms"/><prosody rate="slow">${second}</prosody></speak>` })).payload as Buffer);
+      // The second message's pieces may come from the piece cache: the server hears the words only, never at a rate.
+      for (const p of sent()) assert.ok(p === first || p === second, JSON.stringify(sent()));
+      const f0 = toneFrames(first);
+      const plainSecond = plain.length - f0 - ms(700);
+      const slowSecond = slow.length - f0 - ms(700);
+      assert.equal(plainSecond, toneFrames(second));
+      assert.equal(slowSecond, Math.round(plainSecond / 0.64), `${slowSecond} frames slowed vs ${plainSecond} at rate 1`);
+      assertSilence(slow, f0, ms(700), 'break before the slowed piece');
+      // Pitch kept: the simulator's 220 Hz tone, counted by its rising zero crossings in the slowed piece's middle.
+      const middle = slow.subarray(f0 + ms(700) + ms(100), slow.length - ms(100));
+      let rising = 0;
+      for (let i = 1; i < middle.length; i++) if (middle[i - 1] < 0 && middle[i] >= 0) rising++;
+      const hz = (rising * RATE) / middle.length;
+      assert.ok(Math.abs(hz - 220) < 220 * 0.03, `the slowed tone is ${hz.toFixed(1)} Hz, not 220`);
+      assert.deepEqual([...slow.subarray(0, f0)], [...plain.subarray(0, f0)], 'the piece without a rate is unchanged');
+      assert.equal(warnings(node).length, 0, JSON.stringify(warnings(node)));
+    });
+
+    it('the node\'s speed applies to the whole result after the SSML rate: the two multiply', async () => {
+      await loadFlow({ type: 'voxcpm-tts', url, props: { speed: 2, audioFormat: 'wav16' } });
+      const [first, second] = ['Hello there.', 'The washing machine is done.'];
+      const msg = await expectSent({ payload: `<speak>${first}<break time="700ms"/><prosody rate="slow">${second}</prosody></speak>` });
+      const joined = toneFrames(first) + ms(700) + Math.round(toneFrames(second) / 0.64);
+      assert.equal(samples(msg.payload as Buffer).length, Math.round(joined / 2));
+    });
+
+    it('streaming: a piece in <prosody rate="slow"> is 1/0.64 as long, its break still exact; the cache tells the rates apart', async () => {
+      const node = await loadFlow({ type: 'voxcpm-tts', url, props: { streaming: true, audioFormat: 'wav16' } });
+      const stream = async (payload: string) =>
+        (await gather(() => node.receive({ payload } as never), 2, { settleMs: 200 })).map((x) => samples(x.msg.payload as Buffer));
+      const [a, b] = await stream('<speak><prosody rate="slow">Hello there.</prosody><break time="2s"/>Goodbye now.</speak>');
+      const f0 = Math.round(toneFrames('Hello there.') / 0.64);
+      assert.equal(a.length, f0 + ms(2000));
+      assertSilence(a, f0, ms(2000), 'streamed break after the slowed piece', ms(20));
+      assert.equal(b.length, toneFrames('Goodbye now.'));
+      const [plain] = await stream('<speak>Hello there.<break time="2s"/>Goodbye now.</speak>');
+      assert.equal(plain.length, toneFrames('Hello there.') + ms(2000), 'the same piece at rate 1 is not the cached slow one');
     });
 
     it('tags never reach the server; unknown tags are removed with one warning naming them', async () => {
