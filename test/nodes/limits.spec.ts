@@ -307,8 +307,12 @@ describe('watchdog: huge answers and heavy audio work cannot freeze Node-RED', f
     assert.equal(Math.round(outcomes[0].msg.duration as number), 300);
   });
 
+  // Since resampling got fast (Speex, typed arrays: ~1 s for these five minutes), the work that must
+  // outlast a 2 s timeout or a reset at 1.5 s is the whole chain: resampling, speed, loudness and MP3 (~7 s).
+  const HEAVY = { sampleRate: 44100, speed: 0.75, loudness: -16, audioFormat: 'mp3' };
+
   it('the same work ends at msg.timeout: VOXCPM_TIMEOUT in time, and the node keeps working', async () => {
-    await loadFlow({ type: 'voxcpm-tts', url: fiveMinutes.url, props: { sampleRate: 16000 }, serverProps: { timeout: '60' } });
+    await loadFlow({ type: 'voxcpm-tts', url: fiveMinutes.url, props: HEAVY, serverProps: { timeout: '60' } });
     const started = Date.now();
     const outcomes = await watched(() => outcomesOf({ payload: 'Hello there.', timeout: 2 }), RESAMPLE_RSS_MAX_MB);
     assert.equal(caughtCode(outcomes), 'VOXCPM_TIMEOUT');
@@ -316,7 +320,7 @@ describe('watchdog: huge answers and heavy audio work cannot freeze Node-RED', f
   });
 
   it('the same work ends at msg.reset and at a redeploy, at once', async () => {
-    await loadFlow({ type: 'voxcpm-tts', url: fiveMinutes.url, props: { sampleRate: 16000 }, serverProps: { timeout: '60' } });
+    await loadFlow({ type: 'voxcpm-tts', url: fiveMinutes.url, props: HEAVY, serverProps: { timeout: '60' } });
     const node = helper.getNode(IDS.node);
     const resetAt = { t: 0 };
     const outcome = run([{ payload: 'Hello there.' }], { count: 1, settleMs: 50, timeoutMs: 10000 });
