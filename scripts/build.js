@@ -62,6 +62,24 @@ fs.writeFileSync(
   ),
 );
 
+// voxcpm-clone's help shares many sections with voxcpm-tts's, written once: in a help file,
+// `<!-- help:voxcpm-tts h4 "HEADING" -->` becomes the section of voxcpm-tts's page under that
+// <h4> (or <h3>) heading, up to the next heading.
+for (const lang of fs.readdirSync(path.join(out, 'locales'))) {
+  const file = path.join(out, 'locales', lang, 'voxcpm.html');
+  if (!fs.existsSync(file)) continue;
+  const help = fs.readFileSync(file, 'utf8');
+  const section = (type, level, heading) => {
+    const start = help.indexOf(`data-help-name="${type}"`);
+    const page = start < 0 ? '' : help.slice(start, help.indexOf('</script>', start));
+    const at = page.indexOf(`\n    <${level}>${heading}</${level}>`);
+    if (at < 0) throw new Error(`${file}: ${type} has no help section <${level}>${heading}`);
+    const next = page.slice(at + 1).search(/\n {4}<h[34]>/);
+    return next < 0 ? page.slice(at).replace(/\n+$/, '') : page.slice(at, at + 1 + next);
+  };
+  fs.writeFileSync(file, help.replace(/\n {4}<!-- help:([a-z-]+) (h[34]) "([^"]+)" -->/g, (_, type, level, heading) => section(type, level, heading)));
+}
+
 // The runtime sends a status as `voxcpm-tts.status.<key>` / `voxcpm-clone.status.<key>`
 // (nodes/glue/flow-node.ts), and the editor translates it in the node set's catalog.
 // The strings are written once, in `common.status`; the built catalogs carry them under each

@@ -100,7 +100,8 @@ describe('editor: the node set', function () {
   describe('help', function () {
     for (const lang of LANGS) {
       it(`${lang}: one help file with a stand-alone page per node (summary, Inputs, Outputs, Details, References)`, function () {
-        const file = `nodes/locales/${lang}/voxcpm.html`;
+        // As built: voxcpm-clone's page takes the sections it shares with voxcpm-tts's from there (scripts/build.js).
+        const file = `dist/nodes/locales/${lang}/voxcpm.html`;
         const blocks = scriptBlocks(read(file), 'data-help-name');
         assert.deepEqual([...blocks.keys()].sort(), [...NODES].sort());
         for (const [node, body] of blocks) {
@@ -122,8 +123,8 @@ describe('editor: the node set', function () {
     }
 
     it('zh-CN help mirrors en-US (message properties, error codes)', function () {
-      const en = scriptBlocks(read('nodes/locales/en-US/voxcpm.html'), 'data-help-name');
-      const zh = scriptBlocks(read('nodes/locales/zh-CN/voxcpm.html'), 'data-help-name');
+      const en = scriptBlocks(read('dist/nodes/locales/en-US/voxcpm.html'), 'data-help-name');
+      const zh = scriptBlocks(read('dist/nodes/locales/zh-CN/voxcpm.html'), 'data-help-name');
       const dts = (s: string) => [...s.matchAll(/<dt( class="optional")?>([^<]*)</g)].map((m) => `${m[2].trim()}${m[1] ? '?' : ''}`);
       const codes = (s: string) => [...new Set(s.match(/VOXCPM_[A-Z_]+/g) ?? [])].sort();
       for (const node of NODES) {
@@ -132,9 +133,21 @@ describe('editor: the node set', function () {
       }
     });
 
+    it('voxcpm-clone\'s shared help sections are written once, in voxcpm-tts\'s page, and built into its own', function () {
+      for (const lang of LANGS) {
+        const source = read(`nodes/locales/${lang}/voxcpm.html`);
+        const built = read(`dist/nodes/locales/${lang}/voxcpm.html`);
+        const markers = [...source.matchAll(/<!-- help:voxcpm-tts (h[34]) "([^"]+)" -->/g)];
+        assert.ok(markers.length >= 8, `${lang}: ${markers.length} shared sections`);
+        assert.ok(!built.includes('<!-- help:'), `${lang}: a marker left in the built help`);
+        const clone = scriptBlocks(built, 'data-help-name').get('voxcpm-clone') ?? '';
+        for (const [, level, heading] of markers) assert.ok(clone.includes(`<${level}>${heading}</${level}>`), `${lang}: ${heading} missing from voxcpm-clone's help`);
+      }
+    });
+
     it('the flow nodes document every error code the runtime can give them', function () {
       const defined = [...new Set(read('nodes/lib/errors.ts').match(/VOXCPM_[A-Z_]+/g) ?? [])];
-      const help = scriptBlocks(read('nodes/locales/en-US/voxcpm.html'), 'data-help-name');
+      const help = scriptBlocks(read('dist/nodes/locales/en-US/voxcpm.html'), 'data-help-name');
       const clone = help.get('voxcpm-clone') ?? '';
       for (const code of defined) assert.ok(clone.includes(code) || (help.get('voxcpm-tts') ?? '').includes(code), `${code} is in no help page`);
     });
