@@ -281,14 +281,23 @@ function typedView(data: Buffer, format: SampleFormat, bitDepth: number): Float3
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+/**
+ * Planar samples, −1…1: 32-bit floats where they hold the source exactly (float32, 8- and
+ * 16-bit PCM: half the memory and no widening copy before the resampler, which works in
+ * float32), 64-bit for 24/32-bit PCM and float64.
+ */
+type Channels = Array<Float32Array | Float64Array>;
+
 /** The samples as floats, one array per channel (integers scaled to -1…1). */
-function decode({ info, data }: Wav): Float64Array[] {
+function decode({ info, data }: Wav): Channels {
   const { channels: count, frames } = info;
   const view = typedView(data, info.format, info.bitDepth);
+  // Mono float: the samples themselves, read in place (nothing downstream writes into its input).
+  if (view instanceof Float32Array && count === 1) return [view.subarray(0, frames)];
   if (view) {
     const scale = view instanceof Int16Array ? 1 / 32768 : 1;
     return Array.from({ length: count }, (_, c) => {
-      const out = new Float64Array(frames);
+      const out = new Float32Array(frames);
       for (let f = 0, at = c; f < frames; f++, at += count) out[f] = view[at] * scale;
       return out;
     });
@@ -346,7 +355,7 @@ function encode(channels: ReadonlyArray<ArrayLike<number>>, shape: AudioShape): 
  * channel. Otherwise output channel c is the average of the input channels i
  * with i mod n = c (mixing down), or input channel c mod m (adding channels).
  */
-function remix(channels: Float64Array[], count: number): Float64Array[] {
+function remix(channels: Channels, count: number): Channels {
   const from = channels.length;
   if (from === count) return channels;
   if (from === 1 || count > from) return Array.from({ length: count }, (_, c) => channels[c % from]);
@@ -361,10 +370,10 @@ function remix(channels: Float64Array[], count: number): Float64Array[] {
 }
 
 /** Each channel at the `to` rate: ceil(frames × to / from) frames, aligned with the input (no delay). */
-async function resample(channels: Float64Array[], from: number, to: number): Promise<Float64Array[]> {
+async function resample(channels: Channels, from: number, to: number): Promise<Channels> {
   if (from / to > MAX_RATIO || to / from > MAX_RATIO) {
     const via = Math.round(Math.sqrt(from * to));
     return resample(await resample(channels, from, via), via, to);
   }
-  return (await resampleChannels(channels, from, to)).map((c) => Float64Array.from(c));
+  return resampleChannels(channels, from, to);
 }
