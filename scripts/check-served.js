@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Starts a real Node-RED with this package installed and checks what its editor gets: the node
-// set `voxcpm` with its three types, the .html with the templates and the one script tag, the
+// set `voxcpm` with its four types, the .html with the templates and the one script tag, the
 // editor bundle at resources/@voxcpm/node-red-voxcpm/voxcpm-editor.js, the catalogs in both
 // languages and the help. Needs the tools built (npm run build:all).
 //
@@ -21,7 +21,8 @@ const arg = (name) => {
 };
 const pkg = require(path.join(root, 'package.json'));
 const BUNDLE = `resources/${pkg.name}/voxcpm-editor.js`;
-const TYPES = ['voxcpm-server', 'voxcpm-tts', 'voxcpm-clone'];
+// The node set's types, as the launcher and the e2e tests know them (tools/launch.ts, built).
+const TYPES = [...require(path.join(root, 'dist', 'tools', 'launch.js')).OUR_TYPES];
 
 function freePort() {
   return new Promise((resolve, reject) => {
