@@ -1,20 +1,9 @@
 import assert from 'node:assert/strict';
 import { graphemes, WINDOW } from '../../nodes/lib/graphemes';
+import { prng } from '../support/prng';
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 const reference = (text: string): string[] => [...segmenter.segment(text)].map((s) => s.segment);
-
-/** Small deterministic PRNG (mulberry32), so a failing case can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('lib/graphemes', () => {
   it('gives the clusters Intl.Segmenter gives, for short text', () => {

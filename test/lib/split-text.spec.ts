@@ -1,20 +1,9 @@
 import assert from 'node:assert/strict';
 import { MIN_CHUNK, splitText } from '../../nodes/lib/split-text';
+import { prng } from '../support/prng';
 
 const SPEAKABLE = /[\p{L}\p{N}]/u;
 const SENTENCE_END = /[。！？；.!?;…][”’」』）)"']*$/u;
-
-/** Small deterministic PRNG (mulberry32), so a failing random case can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T>(rnd: () => number, items: readonly T[]): T {
   return items[Math.floor(rnd() * items.length)];

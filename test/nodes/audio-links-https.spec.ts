@@ -19,7 +19,7 @@ import { FlowNode, launchNodeRed, ROOT, type NodeRedProcess } from '../../tools/
 import { VoxCpmSimulator } from '../../simulator/simulator';
 import { freePort } from '../support/faults';
 import { toneSeconds } from '../support/flows';
-import { makePki, opensslProblem, type Pki } from '../support/tls';
+import { makePki, requireTls, type Pki } from '../support/tls';
 
 /** The Node-RED install the process runs: the matrix's, or the project's. */
 const NODE_RED_DIR = process.env.NODE_RED_RUNTIME
@@ -86,11 +86,7 @@ describe('msg.url with https and httpNodeAuth in settings.js (a real Node-RED pr
   const dirs: string[] = [];
 
   before(async function () {
-    const problem = opensslProblem();
-    if (problem) {
-      if (process.env.VOXCPM_SKIP_TLS === '1') this.skip();
-      throw new Error(`TLS tests cannot run: ${problem}`);
-    }
+    requireTls(this);
     pki = makePki();
     ca = fs.readFileSync(pki.caCert);
     simUrl = await sim.start();

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import { calls, codeOf, expectCaught, expectSent, helper, IDS, run, type FlowItem } from '../support/runtime';
 import { assertNoSecret, everythingSaid, TOKEN } from '../support/secrets';
 import { useServerFlow } from '../support/server-flow';
-import { closedPort, ForwardProxy, HttpsFront, makePki, opensslProblem, type Pki } from '../support/tls';
+import { closedPort, ForwardProxy, HttpsFront, makePki, opensslProblem, requireTls, type Pki } from '../support/tls';
 
 describe('voxcpm-server: https with tls-config, and HTTP proxies', function () {
   this.timeout(10000);
@@ -28,11 +28,7 @@ describe('voxcpm-server: https with tls-config, and HTTP proxies', function () {
     });
 
     before(async function () {
-      const problem = opensslProblem();
-      if (problem) {
-        if (process.env.VOXCPM_SKIP_TLS === '1') this.skip();
-        throw new Error(`TLS tests cannot run: ${problem}`);
-      }
+      requireTls(this);
       pki = makePki();
       front = new HttpsFront(pki, sim.url);
       mtls = new HttpsFront(pki, sim.url, { requireClientCert: true });
@@ -119,10 +115,8 @@ describe('voxcpm-server: https with tls-config, and HTTP proxies', function () {
 
     /** The https front with a tls-config that trusts its CA, or skip/fail as the TLS rule says. */
     function httpsTarget(ctx: Mocha.Context): { url: string; extra: FlowItem[] } {
-      if (!front || !pki) {
-        if (process.env.VOXCPM_SKIP_TLS === '1') ctx.skip();
-        throw new Error(`TLS tests cannot run: ${tlsProblem}`);
-      }
+      requireTls(ctx, tlsProblem);
+      if (!front || !pki) throw new Error('the https front did not start');
       const tls: FlowItem = { id: 'tls1', type: 'tls-config', name: '', cert: '', key: '', ca: pki.caCert, certname: '', keyname: '', caname: '', servername: '', verifyservercert: true, alpnprotocol: '' };
       return { url: front.url, extra: [tls] };
     }

@@ -28,6 +28,16 @@ export interface Pki {
 
 const OPENSSL = process.env.VOXCPM_OPENSSL || 'openssl';
 
+/**
+ * In a TLS spec's hook or test: nothing when `problem` is undefined; else skips (VOXCPM_SKIP_TLS=1)
+ * or throws an error that says why the TLS tests cannot run. `problem`: opensslProblem() unless given.
+ */
+export function requireTls(ctx: Mocha.Context, problem: string | undefined = opensslProblem()): void {
+  if (problem === undefined) return;
+  if (process.env.VOXCPM_SKIP_TLS === '1') ctx.skip();
+  throw new Error(`TLS tests cannot run: ${problem}`);
+}
+
 /** Why TLS tests cannot run here, or undefined when `openssl` works. */
 export function opensslProblem(): string | undefined {
   try {
