@@ -64,20 +64,35 @@ fs.writeFileSync(
 
 // voxcpm-clone's help shares many sections with voxcpm-tts's, written once: in a help file,
 // `<!-- help:voxcpm-tts h4 "HEADING" -->` becomes the section of voxcpm-tts's page under that
-// <h4> (or <h3>) heading, up to the next heading.
+// <h4> (or <h3>) heading, up to the next heading, and `<!-- help:voxcpm-tts shared "NAME" -->`
+// the lines voxcpm-tts's page holds between `<!-- shared:NAME -->` and `<!-- /shared -->`.
 for (const lang of fs.readdirSync(path.join(out, 'locales'))) {
   const file = path.join(out, 'locales', lang, 'voxcpm.html');
   if (!fs.existsSync(file)) continue;
   const help = fs.readFileSync(file, 'utf8');
-  const section = (type, level, heading) => {
+  const pageOf = (type) => {
     const start = help.indexOf(`data-help-name="${type}"`);
-    const page = start < 0 ? '' : help.slice(start, help.indexOf('</script>', start));
+    return start < 0 ? '' : help.slice(start, help.indexOf('</script>', start));
+  };
+  const section = (type, level, heading) => {
+    const page = pageOf(type);
     const at = page.indexOf(`\n    <${level}>${heading}</${level}>`);
     if (at < 0) throw new Error(`${file}: ${type} has no help section <${level}>${heading}`);
     const next = page.slice(at + 1).search(/\n {4}<h[34]>/);
     return next < 0 ? page.slice(at).replace(/\n+$/, '') : page.slice(at, at + 1 + next);
   };
-  fs.writeFileSync(file, help.replace(/\n {4}<!-- help:([a-z-]+) (h[34]) "([^"]+)" -->/g, (_, type, level, heading) => section(type, level, heading)));
+  const shared = (type, name) => {
+    const m = new RegExp(`\\n *<!-- shared:${name} -->(\\n[\\s\\S]*?)\\n *<!-- /shared -->`).exec(pageOf(type));
+    if (!m) throw new Error(`${file}: ${type} has no shared help block "${name}"`);
+    return m[1];
+  };
+  fs.writeFileSync(
+    file,
+    help
+      .replace(/\n {4}<!-- help:([a-z-]+) (h[34]) "([^"]+)" -->/g, (_, type, level, heading) => section(type, level, heading))
+      .replace(/\n *<!-- help:([a-z-]+) shared "([a-z-]+)" -->/g, (_, type, name) => shared(type, name))
+      .replace(/\n *<!-- (shared:[a-z-]+|\/shared) -->/g, ''),
+  );
 }
 
 // The runtime sends a status as `voxcpm-tts.status.<key>` / `voxcpm-clone.status.<key>`
