@@ -13,7 +13,7 @@ import { buildCloneRequest, buildTtsRequest } from '../lib/request';
 import { VoxcpmService } from '../lib/service';
 import { AUDIO_FORMATS, isAudioFormat, SYNTHESIS_DEFAULTS, WARMUP_TEXT } from '../lib/defaults';
 import { AUDIO_DEFAULTS, Synthesizer, type AudioSettings } from '../lib/synthesis';
-import { checkedAudioSteps } from './flow-node';
+import { checkedAudioSteps } from '../lib/audio-steps';
 import { parseWav, WavFormatError } from '../lib/wav';
 import { serviceSettings } from './server-settings';
 import type { ServerCredentials, ServerNodeDef } from './types';

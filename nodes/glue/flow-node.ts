@@ -1,8 +1,8 @@
 import type { Node, NodeAPI, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { encodeOutput, OutputFormat } from '../lib/audio';
 import { AUDIO_FORMATS, isAudioFormat, SYNTHESIS_DEFAULTS, type AudioFormat } from '../lib/defaults';
-import { LOUDNESS_RANGE, loudnessValue, MP3_BITRATES, mp3BitrateValue, SPEED_RANGE, speedValue } from '../lib/defaults';
-import { internalError, isVoxcpmError, typePhrase, VoxcpmError } from '../lib/errors';
+import { internalError, isVoxcpmError, shownValue, typePhrase, VoxcpmError } from '../lib/errors';
+import { checkedAudioSteps, type AudioStepName, type SettingValue } from '../lib/audio-steps';
 import type { BuiltRequest, InputMessage } from '../lib/request';
 import { AUDIO_DEFAULTS, AudioSettings, SpokenAudio } from '../lib/synthesis';
 import { findVoice, type Voice } from '../lib/voice';
@@ -56,6 +56,9 @@ interface NodeSettings extends AudioSettings {
   nodeAudioFormat: unknown;
   /** The audio steps as set, checked per message as nodeAudioFormat is. */
   nodeSteps: { speed: unknown; loudness: unknown; mp3Bitrate: unknown };
+  /** The text switches, read at deploy (always set: the defaults fill an older flow's). */
+  cleanText: boolean;
+  normalizeNumbers: boolean;
 }
 
 function readSettings(def: FlowNodeDef): NodeSettings {
@@ -92,8 +95,7 @@ function switchOf(value: unknown, name: string, setting: boolean): boolean {
   if (value === undefined || value === null) return setting;
   if (typeof value === 'boolean') return value;
   if (value === 'true' || value === 'false') return value === 'true';
-  const shown = typeof value === 'string' ? `"${value}"` : typeof value === 'number' ? String(value) : typePhrase(value);
-  throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'node.badSwitch', { name, value: shown });
+  throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'node.badSwitch', { name, value: shownValue(value) });
 }
 
 // ---------------------------------------------------------------- audio steps (issue 10)
@@ -111,49 +113,6 @@ function audioStepsOf(msg: ControlMessage, settings: NodeSettings): Pick<AudioSe
   return checkedAudioSteps({ speed: pick('speed'), loudness: pick('loudness'), mp3Bitrate: pick('mp3Bitrate') });
 }
 
-type AudioStepName = 'speed' | 'loudness' | 'mp3Bitrate';
-
-/** A setting's value and the name an error gives it (`speed`, `msg.speed`). */
-export interface SettingValue {
-  value: unknown;
-  name: string;
-}
-
-/**
- * The audio steps' values checked against the rules of defaults.ts (also used by
- * Preview); VOXCPM_INPUT_INVALID naming the field for one outside its range.
- */
-export function checkedAudioSteps(values: Record<AudioStepName, SettingValue>): Pick<AudioSettings, 'speed' | 'loudness' | 'mp3Bitrate'> {
-  const { speed, loudness, mp3Bitrate } = values;
-  const speedOk = speedValue(speed.value);
-  if (speedOk === undefined) {
-    throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'node.badSpeed', { name: speed.name, value: shownValue(speed.value), min: SPEED_RANGE.min, max: SPEED_RANGE.max });
-  }
-  const loudnessOk = loudnessValue(loudness.value);
-  if (loudnessOk === undefined) {
-    throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'node.badLoudness', {
-      name: loudness.name,
-      value: shownValue(loudness.value),
-      min: LOUDNESS_RANGE.min,
-      max: LOUDNESS_RANGE.max,
-    });
-  }
-  const bitrateOk = mp3BitrateValue(mp3Bitrate.value);
-  if (bitrateOk === undefined) {
-    throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'node.badMp3Bitrate', {
-      name: mp3Bitrate.name,
-      value: shownValue(mp3Bitrate.value),
-      bitrates: MP3_BITRATES.join(', '),
-    });
-  }
-  return { speed: speedOk, loudness: loudnessOk, mp3Bitrate: bitrateOk };
-}
-
-/** A value as an error text quotes it. */
-function shownValue(value: unknown) {
-  return typeof value === 'string' ? `"${value}"` : typeof value === 'number' ? String(value) : typePhrase(value);
-}
-
 // ---------------------------------------------------------------- (end of audio steps)
 
 /** The sample format of one message: msg.audioFormat beats the node's; VOXCPM_INPUT_INVALID for an unknown one. */
@@ -161,10 +120,9 @@ function audioFormatOf(msg: ControlMessage, settings: NodeSettings): AudioFormat
   const fromMsg = msg.audioFormat !== undefined && msg.audioFormat !== null;
   const value = fromMsg ? msg.audioFormat : settings.nodeAudioFormat;
   if (isAudioFormat(value)) return value;
-  const shown = typeof value === 'string' ? `"${value}"` : typeof value === 'number' ? String(value) : typePhrase(value);
   throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'node.badAudioFormat', {
     name: fromMsg ? 'msg.audioFormat' : 'audioFormat',
-    value: shown,
+    value: shownValue(value),
     formats: AUDIO_FORMATS.join(', '),
   });
 }
@@ -332,8 +290,8 @@ export function runFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, build: R
     const audioSettings: AudioSettings = {
       ...settings,
       audioFormat: audioFormatOf(msg, settings),
-      cleanText: switchOf(msg.cleanText, 'msg.cleanText', settings.cleanText ?? SYNTHESIS_DEFAULTS.cleanText),
-      normalizeNumbers: switchOf(msg.normalizeNumbers, 'msg.normalizeNumbers', settings.normalizeNumbers ?? SYNTHESIS_DEFAULTS.normalizeNumbers),
+      cleanText: switchOf(msg.cleanText, 'msg.cleanText', settings.cleanText),
+      normalizeNumbers: switchOf(msg.normalizeNumbers, 'msg.normalizeNumbers', settings.normalizeNumbers),
       ...audioStepsOf(msg, settings),
     };
     const input: InputMessage = {
@@ -444,8 +402,7 @@ function numberField(value: unknown, name: string, ok: (n: number) => boolean): 
   if (value === undefined || value === null || value === '') return undefined;
   const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
   if (!Number.isFinite(n) || !ok(n)) {
-    const shown = typeof value === 'string' ? `"${value}"` : typeof value === 'number' ? String(value) : typePhrase(value);
-    throw new VoxcpmError('VOXCPM_INPUT_INVALID', name === 'msg.timeout' ? 'node.badPositiveNumber' : 'node.badNumber', { name, value: shown });
+    throw new VoxcpmError('VOXCPM_INPUT_INVALID', name === 'msg.timeout' ? 'node.badPositiveNumber' : 'node.badNumber', { name, value: shownValue(value) });
   }
   return n;
 }

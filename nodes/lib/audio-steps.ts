@@ -18,8 +18,9 @@
  * CPU work that grows with the length: it runs in the worker (offload.ts).
  */
 
-import { encodeSamples, wavHeader, type AudioShape } from './audio';
-import { TRUE_PEAK_CEILING_DBTP } from './defaults';
+import { buildWav, encodeSamples, type AudioShape } from './audio';
+import { LOUDNESS_RANGE, loudnessValue, MP3_BITRATES, mp3BitrateValue, SPEED_RANGE, speedValue, TRUE_PEAK_CEILING_DBTP } from './defaults';
+import { shownValue, VoxcpmError } from './errors';
 import { normalizeLoudness } from './loudness';
 import { encodeMp3 } from './mp3';
 import { timeStretch } from './time-stretch';
@@ -63,9 +64,7 @@ export async function finishAudio(floatWav: Buffer, steps: FinishSteps): Promise
   }
   if (steps.output.kind === 'mp3') return encodeMp3(channels, rate, steps.output.kbps);
   const shape: AudioShape = { ...steps.output.shape, sampleRate: rate, channels: channels.length };
-  const data = encodeSamples(channels, shape);
-  const pad = data.length % 2;
-  return Buffer.concat(pad ? [wavHeader(shape, data.length), data, Buffer.alloc(1)] : [wavHeader(shape, data.length), data]);
+  return buildWav(shape, [encodeSamples(channels, shape)]);
 }
 
 /**
@@ -89,4 +88,51 @@ function planar(data: Buffer, count: number): Float32Array[] {
     for (let c = 0; c < count; c++, at += 4) channels[c][f] = data.readFloatLE(at);
   }
   return channels;
+}
+
+// ---------------------------------------------------------------- the steps' settings, checked
+
+/** The audio steps a message asks for, checked. */
+export interface CheckedAudioSteps {
+  speed: number;
+  loudness: number | null;
+  mp3Bitrate: number;
+}
+
+export type AudioStepName = 'speed' | 'loudness' | 'mp3Bitrate';
+
+/** A setting's value and the name an error gives it (`speed`, `msg.speed`). */
+export interface SettingValue {
+  value: unknown;
+  name: string;
+}
+
+/**
+ * The audio steps' values checked against the rules of defaults.ts (a flow node's message and
+ * settings, and Preview's); VOXCPM_INPUT_INVALID naming the field for one outside its range.
+ */
+export function checkedAudioSteps(values: Record<AudioStepName, SettingValue>): CheckedAudioSteps {
+  const { speed, loudness, mp3Bitrate } = values;
+  const speedOk = speedValue(speed.value);
+  if (speedOk === undefined) {
+    throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'node.badSpeed', { name: speed.name, value: shownValue(speed.value), min: SPEED_RANGE.min, max: SPEED_RANGE.max });
+  }
+  const loudnessOk = loudnessValue(loudness.value);
+  if (loudnessOk === undefined) {
+    throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'node.badLoudness', {
+      name: loudness.name,
+      value: shownValue(loudness.value),
+      min: LOUDNESS_RANGE.min,
+      max: LOUDNESS_RANGE.max,
+    });
+  }
+  const bitrateOk = mp3BitrateValue(mp3Bitrate.value);
+  if (bitrateOk === undefined) {
+    throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'node.badMp3Bitrate', {
+      name: mp3Bitrate.name,
+      value: shownValue(mp3Bitrate.value),
+      bitrates: MP3_BITRATES.join(', '),
+    });
+  }
+  return { speed: speedOk, loudness: loudnessOk, mp3Bitrate: bitrateOk };
 }

@@ -120,6 +120,11 @@ export function clip(text: string, max: number): string {
   return clipText(text, max);
 }
 
+/** A value as an error text quotes it: a string in quotes, a number as written, anything else by its type. */
+export function shownValue(value: unknown): string | Phrase {
+  return typeof value === 'string' ? `"${value}"` : typeof value === 'number' ? String(value) : typePhrase(value);
+}
+
 /** A value's type in words for error messages ("a number", "an object"), in the message's language. */
 export function typePhrase(value: unknown): Phrase {
   if (value === null) return phrase('type.null');
