@@ -206,7 +206,7 @@ export function makeSilence(shape: AudioShape, frames: number): Buffer {
 }
 
 /** A plain WAV: RIFF, a 16-byte fmt chunk, the data (and its pad byte when odd). */
-function buildWav(shape: AudioShape, data: Buffer[]): Buffer {
+export function buildWav(shape: AudioShape, data: Buffer[]): Buffer {
   const dataLength = data.reduce((n, part) => n + part.length, 0);
   const head = wavHeader(shape, dataLength);
   const pad = dataLength % 2;

@@ -8,13 +8,10 @@ import { convertSamples, type AudioShape } from './audio';
 import { isVoxcpmError, type ErrorKey, type ErrorParams, type VoxcpmErrorCode } from './errors';
 import { prepareSpeech, type PreparedSpeech, type SpeechRequest, type TextSettings } from './speech-text';
 import { finishAudio, stretchSamples, type FinishSteps } from './audio-steps';
-import { splitText } from './split-text';
 
 export type OffloadJob =
   /** The samples of a WAV (copied for this thread) in another layout: see convertSamples. */
   | { op: 'convert'; wav: Uint8Array; target: AudioShape }
-  /** A text's pieces: see splitText. */
-  | { op: 'split'; text: string; maxChunk: number }
   /** A server's answer body, read: see readAnswerBody. */
   | { op: 'answer'; body: Uint8Array }
   /** A text's pieces, SSML, cleaning and numbers included: see prepareSpeech. */
@@ -28,14 +25,12 @@ export type OffloadRequest = OffloadJob & { id: number };
 
 export type OffloadReply =
   | { id: number; data: Uint8Array }
-  | { id: number; pieces: string[] }
   | { id: number; json: unknown; audio?: Uint8Array | null; head: string }
   | { id: number; prepared: PreparedSpeech }
   | { id: number; error: { name: string; message: string }; voxcpm?: { code: VoxcpmErrorCode; key: ErrorKey; params: ErrorParams } };
 
 async function perform(job: OffloadRequest): Promise<{ reply: OffloadReply; transfer: ArrayBuffer[] }> {
   if (job.op === 'prepare') return { reply: { id: job.id, prepared: await prepareSpeech(job.text, job.request, job.settings) }, transfer: [] };
-  if (job.op === 'split') return { reply: { id: job.id, pieces: splitText(job.text, job.maxChunk) }, transfer: [] };
   if (job.op === 'answer') {
     const { json, audio, head } = readAnswerBody(Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength));
     const own = audio ? ownBuffer(audio) : audio;

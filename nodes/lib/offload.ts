@@ -3,7 +3,6 @@ import { Worker } from 'node:worker_threads';
 import { readAnswerBody, type AnswerBody } from './answer-body';
 import type { AudioShape } from './audio';
 import type { FinishSteps } from './audio-steps';
-import { splitText } from './split-text';
 import { prepareSpeech, type PreparedSpeech, type SpeechRequest, type TextSettings } from './speech-text';
 import { abortError, VoxcpmError } from './errors';
 import type { OffloadJob, OffloadReply, OffloadRequest } from './offload-worker';
@@ -13,7 +12,7 @@ import { WavFormatError } from './wav';
 const IDLE_MS = 10_000;
 
 /**
- * Texts shorter than this are split here (splitText: ~5 µs a character, so ~20 ms at most):
+ * Texts shorter than this are prepared here (prepareSpeech, mostly splitText: ~5 µs a character):
  * a round trip to the thread, and starting it, cost more.
  */
 const SPLIT_HERE_CHARS = 4000;
@@ -91,13 +90,6 @@ export class OffloadThread {
     const reply = await this.submit(job, [sent.buffer as ArrayBuffer], signal);
     const out = (reply as { data: Uint8Array }).data;
     return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
-  }
-
-  /** splitText(text, maxChunk), off the event loop for a long text. Rejects as `convert` does. */
-  async split(text: string, maxChunk: number, signal?: AbortSignal): Promise<string[]> {
-    if (text.length < SPLIT_HERE_CHARS) return splitText(text, maxChunk);
-    const reply = await this.submit({ op: 'split', text, maxChunk }, [], signal);
-    return (reply as { pieces: string[] }).pieces;
   }
 
   /**

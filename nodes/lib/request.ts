@@ -1,7 +1,7 @@
 import type { TtsRequestBody } from './client';
 import { ErrorKey, phrase, typePhrase, VoxcpmError } from './errors';
 import { Reference, referenceFromValue } from './reference';
-import { chooseVoice, isCloned, type GivenSettings, type Voice, type VoiceChoice } from './voice';
+import { chooseVoice, isCloned, type GivenSettings, type GivenValue, type Voice, type VoiceChoice } from './voice';
 
 /**
  * The msg-to-request rules of the two flow nodes. Precedence, highest first:
@@ -109,7 +109,7 @@ export function buildTtsRequest(msg: InputMessage, settings: TtsSettings): Built
   if (settings.maxTextChars !== undefined) checkTextLimits({ text, prompt, reference_text: '' }, settings.maxTextChars);
   const warnings: RequestWarning[] = [];
   const dropped = [field(fields, 'audio'), fromMsg(msg.audio, 'msg.audio'), field(fields, 'reference_text'), fromMsg(msg.referenceText, 'msg.referenceText')]
-    .filter((f): f is Given => f !== undefined && !isEmpty(f.value))
+    .filter((f): f is GivenValue => f !== undefined && !isEmpty(f.value))
     .map((f) => f.name);
   if (dropped.length > 0) {
     warnings.push({
@@ -208,23 +208,18 @@ function ultimatePrompt(prompt: string, referenceText: string, warnings: Request
   return '';
 }
 
-interface Given {
-  name: string;
-  value: unknown;
-}
-
 /** The payload's fields when it is a plain object (a request body copied from the API document). */
 function payloadFields(msg: InputMessage): Fields | undefined {
   const p = msg.payload;
   return typeof p === 'object' && p !== null && !Array.isArray(p) && !Buffer.isBuffer(p) ? (p as Fields) : undefined;
 }
 
-function field(fields: Fields | undefined, key: string): Given | undefined {
+function field(fields: Fields | undefined, key: string): GivenValue | undefined {
   if (!fields || !Object.prototype.hasOwnProperty.call(fields, key) || fields[key] === undefined) return undefined;
   return { name: `msg.payload.${key}`, value: fields[key] };
 }
 
-function fromMsg(value: unknown, name: string): Given | undefined {
+function fromMsg(value: unknown, name: string): GivenValue | undefined {
   return value === undefined ? undefined : { name, value };
 }
 
@@ -233,8 +228,8 @@ function isEmpty(value: unknown): boolean {
 }
 
 /** The first given source wins; null counts as "", numbers as their text. */
-function pickString(sources: Array<Given | undefined>): string | undefined {
-  const given = sources.find((s): s is Given => s !== undefined);
+function pickString(sources: Array<GivenValue | undefined>): string | undefined {
+  const given = sources.find((s): s is GivenValue => s !== undefined);
   if (!given) return undefined;
   const v = given.value;
   if (v === null) return '';
@@ -244,7 +239,7 @@ function pickString(sources: Array<Given | undefined>): string | undefined {
 }
 
 function readText(msg: InputMessage, fields: Fields | undefined): string {
-  let given: Given;
+  let given: GivenValue;
   if (fields) {
     given = field(fields, 'text') ?? { name: 'msg.payload.text', value: undefined };
   } else {

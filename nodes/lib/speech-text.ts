@@ -21,12 +21,9 @@
 import { cleanText as removeMarkup } from './clean-text';
 import { VoxcpmError } from './errors';
 import { normalizeNumbers as numbersToWords } from './numbers';
-import { splitText } from './split-text';
+import { SPEAKABLE, splitText } from './split-text';
 import { isSsml, parseSsml, type SpeechSegment } from './ssml';
 import { promptWithDesign, takeVoiceDesign } from './voice-design';
-
-/** A letter (CJK included) or a digit: what the server can speak. */
-const SPEAKABLE = /[\p{L}\p{N}]/u;
 
 export type TextWarningKind = 'ssml-ignored' | 'description-dropped' | 'prompt-replaced';
 

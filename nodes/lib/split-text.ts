@@ -33,7 +33,7 @@ import { graphemes } from './graphemes';
 export const MIN_CHUNK = 10;
 
 /** What the server can speak: a letter (CJK ideographs are letters) or a digit. */
-const SPEAKABLE = /[\p{L}\p{N}]/u;
+export const SPEAKABLE = /[\p{L}\p{N}]/u;
 /** Ends a sentence besides what UAX #29 already knows (。！？!? and paragraph separators). */
 const SENTENCE_END = /[。！？!?；;…‥⋯｡︒﹒﹔﹖﹗\n\r\v\f\u0085\u2028\u2029]/u;
 /** CJK punctuation: a word always ends after it. */

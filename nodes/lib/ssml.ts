@@ -36,6 +36,7 @@
  * A document with no words and no breaks gives no segments.
  */
 import { SaxesParser } from 'saxes';
+import { SPEED_RANGE } from './defaults';
 import { phrase, type Phrase, VoxcpmError } from './errors';
 import { graphemes } from './graphemes';
 
@@ -71,9 +72,9 @@ export const PROSODY_RATE: Readonly<Record<string, number>> = {
   'x-fast': 2,
 };
 
-/** The speed factor is clamped to this range (what the audio's time-stretch does well). */
-export const MIN_RATE = 0.5;
-export const MAX_RATE = 2;
+/** The speed factor is clamped to this range: the speed setting's (what the audio's time-stretch does well). */
+export const MIN_RATE = SPEED_RANGE.min;
+export const MAX_RATE = SPEED_RANGE.max;
 /** A longer pause (one break, or breaks that add up) is refused: Google refuses past 10 s too. */
 export const MAX_BREAK_MS = 10_000;
 /** All pauses of a document together: bounds the silence (memory) one message can make. */

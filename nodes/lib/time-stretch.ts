@@ -23,9 +23,11 @@
  * channel is cut at the same places, so channels stay aligned.
  */
 
-/** Slowest and fastest speed accepted (0.5 = twice as long, 2 = half as long). */
-export const MIN_SPEED = 0.5;
-export const MAX_SPEED = 2;
+import { SPEED_RANGE } from './defaults';
+
+/** Slowest and fastest speed accepted (0.5 = twice as long, 2 = half as long): the setting's range. */
+export const MIN_SPEED = SPEED_RANGE.min;
+export const MAX_SPEED = SPEED_RANGE.max;
 
 /** Synthesis hop (half the frame) and the search tolerance, in seconds. */
 const HOP_S = 0.015;
