@@ -9,7 +9,9 @@
  * SRC_SINC_FASTEST ~0.8 s): libsamplerate interpolates its filter's
  * coefficients for every tap of every output sample, in doubles, for any
  * ratio. Speex precomputes a polyphase filter bank for ratios such as 3:1, and
- * runs it in SIMD here; see QUALITY for the figures.
+ * runs it in SIMD here; a ratio such as 48 → 44.1 kHz (160:147), for which it
+ * would interpolate its table too, goes through a chain of passes that each
+ * run a bank (stagePlan). See QUALITY and stagePlan for the figures.
  *
  * The package is ESM-only; it is loaded with a real import() (tsc turns a
  * plain one into require() under CommonJS), once per thread.
@@ -20,13 +22,35 @@
  * windowed sinc, passband to 0.895 of the lower Nyquist frequency). Measured
  * by tools/resampler-check.ts (60 s of 48 kHz float mono, one core of this
  * 2-CPU VM, CPU time of the resampler alone): quality 2 / 3 / 4 / 5 take
- * 36 / 46 / 45 / 91 ms to 16 kHz and 192 / 239 / 335 / 317 ms to 44.1 kHz
- * (48→44.1 has no small ratio, so Speex interpolates its filter table); the
- * sweep's aliases to 16 kHz are −85 dB from 3 up (−82.5 at 2, sox −86), and a
- * 12 kHz tone's alias at 4 kHz is −98 dB at 3. Above 3 buys nothing audible
- * for speech and costs time to 44.1 kHz.
+ * 36 / 46 / 45 / 91 ms to 16 kHz; the sweep's aliases to 16 kHz are −85 dB
+ * from 3 up (−82.5 at 2, sox −86), and a 12 kHz tone's alias at 4 kHz is
+ * −98 dB at 3. Above 3 buys nothing audible for speech and costs time; below
+ * 3 the table is too coarse for ratios such as 7:8 (see OVERSAMPLE), so 3 is
+ * also the fastest to 44.1 kHz.
  */
 export const QUALITY = 3;
+
+/**
+ * Speex's filter table per quality (resample.c, quality_map): its length in
+ * taps at 1:1, and how finely it is sampled between taps. Speex runs a
+ * precomputed polyphase bank (one multiply-add per tap) when the ratio, in
+ * lowest terms, has an output factor of at most `oversample`; past that it
+ * interpolates the table for every tap, which is four multiply-adds (48→44.1
+ * kHz is 160:147: ~150–220 ms a minute in one stage). See stagePlan.
+ */
+const SPEEX_TABLE: ReadonlyArray<{ taps: number; oversample: number }> = [
+  { taps: 8, oversample: 4 },
+  { taps: 16, oversample: 4 },
+  { taps: 32, oversample: 4 },
+  { taps: 48, oversample: 8 },
+  { taps: 64, oversample: 8 },
+  { taps: 80, oversample: 16 },
+  { taps: 96, oversample: 16 },
+  { taps: 128, oversample: 16 },
+  { taps: 160, oversample: 16 },
+  { taps: 192, oversample: 32 },
+  { taps: 256, oversample: 32 },
+];
 
 /** Input samples handed to the WebAssembly memory at a time. */
 const CHUNK = 1 << 16;
@@ -72,10 +96,11 @@ function speexModule(): Promise<SpeexModule> {
 /**
  * Each channel at the `to` rate: ceil(length × to / from) samples, aligned
  * with the input (the filter's delay removed), by Speex's windowed-sinc
- * polyphase filter at `quality` (0–10, QUALITY unless told). Channels are
+ * polyphase filter at `quality` (0–10, QUALITY unless told), in one pass or
+ * in the chain of passes stagePlan gives. Channels are
  * planar, samples in −1…1; the input is not changed. Returns copies of the
  * input when the rates are equal. CPU work that grows with the length (per
- * minute of 48 kHz mono ~0.05 s to 16 kHz, ~0.25 s to 44.1 kHz): run it off
+ * minute of 48 kHz mono ~0.03 s to 16 kHz, ~0.12 s to 44.1 kHz): run it off
  * the event loop. Rejects with RangeError for rates that are not whole numbers
  * of Hz from 1 up, or when the module cannot load or fails.
  */
@@ -89,6 +114,15 @@ export async function resample(
     if (!Number.isInteger(rate) || rate < 1) throw new RangeError(`a sample rate must be a whole number of Hz, not ${String(rate)}`);
   }
   if (from === to) return channels.map((c) => Float32Array.from(c));
+  const rates = stagePlan(from, to, quality);
+  let stage = await resampleOnce(channels, rates[0], rates[1], quality);
+  for (let i = 2; i < rates.length; i++) stage = await resampleOnce(stage, rates[i - 1], rates[i], quality);
+  // Each pass rounds its length up: a chain's last may hold a sample or two past ceil(n × to / from).
+  return stage.map((c, i) => c.subarray(0, Math.ceil((channels[i].length * to) / from)));
+}
+
+/** One Speex pass from `from` to `to` Hz (rates already checked): see resample. */
+async function resampleOnce(channels: (Float32Array | Float64Array)[], from: number, to: number, quality: number): Promise<Float32Array[]> {
   const mod = await speexModule();
   const cap = Math.ceil((CHUNK * to) / from) + 64;
   const err = mod._malloc(4);
@@ -139,4 +173,62 @@ export async function resample(
     if (state !== 0) mod._speex_resampler_destroy(state);
     for (const pointer of [err, inLength, outLength, input, output]) mod._free(pointer);
   }
+}
+
+/**
+ * The rates to pass through from `from` to `to` Hz (both ends included):
+ * `[from, to]`, or a chain of two or three Speex passes whose ratios each run
+ * Speex's precomputed polyphase bank (output factor in lowest terms at most
+ * the table's oversampling, see SPEEX_TABLE) where one pass would interpolate
+ * it, chosen when it takes fewer multiply-adds. No rate in the chain is below
+ * min(from, to), so no pass narrows the band. 48000 → 44100 (160:147, 3·7·7)
+ * goes 48000 → 67200 → 50400 → 44100 (7:5 up, then 3:4, then 7:8): measured
+ * ~115–190 ms a minute against ~145–220 ms in one pass (tools/bench.ts).
+ */
+export function stagePlan(from: number, to: number, quality = QUALITY): number[] {
+  const { taps, oversample } = SPEEX_TABLE[Math.min(Math.max(Math.round(quality), 0), 10)];
+  const g = gcd(from, to);
+  const inFactor = from / g;
+  const outFactor = to / g;
+  if (outFactor <= oversample) return [from, to];
+  // Multiply-adds per input second of one pass: taps × max(1, in:out) per output sample.
+  const cost = (a: number, b: number, interpolated: boolean) => b * taps * Math.max(1, a / b) * (interpolated ? 4 : 1);
+  let best = { rates: [from, to], cost: cost(from, to, true) };
+  const lowest = Math.min(from, to);
+  const outs = divisors(outFactor).filter((d) => d > 1 && d <= oversample);
+  if (outs.length === 0) return best.rates;
+  const ins = divisors(inFactor);
+  /** Extends a chain that has reached `rate`, with `outLeft`/`inLeft` of the factors still to apply. */
+  const extend = (rates: number[], spent: number, outLeft: number, inLeft: number) => {
+    if (outLeft === 1 && inLeft === 1) {
+      if (spent < best.cost) best = { rates, cost: spent };
+      return;
+    }
+    if (rates.length > 3) return;
+    const rate = rates[rates.length - 1];
+    for (const q of outLeft === 1 ? [1] : outs.filter((d) => outLeft % d === 0)) {
+      for (const p of ins.filter((d) => inLeft % d === 0)) {
+        if (p === q) continue;
+        const next = (rate / p) * q;
+        if (next < lowest || (rates.length === 3 && (outLeft !== q || inLeft !== p))) continue;
+        extend([...rates, next], spent + cost(rate, next, false), outLeft / q, inLeft / p);
+      }
+    }
+  };
+  extend([from], 0, outFactor, inFactor);
+  return best.rates;
+}
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+/** The divisors of a whole number n ≥ 1, in no particular order. */
+function divisors(n: number): number[] {
+  const found: number[] = [];
+  for (let d = 1; d * d <= n; d++) {
+    if (n % d === 0) found.push(d, ...(d * d === n ? [] : [n / d]));
+  }
+  return found;
 }

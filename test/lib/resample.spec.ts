@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { loadResampler, resample } from '../../nodes/lib/resample';
+import { loadResampler, resample, stagePlan } from '../../nodes/lib/resample';
 import { speak } from '../../simulator/speech';
 import { dominantHz, floatWav, hasTool, readFloatWav, scratchDir, sine } from './dsp-fixtures';
 
@@ -60,6 +60,29 @@ describe('lib/resample', function () {
     assert.deepEqual(a, before);
     assert.equal(energy(yb), 0);
     assert.ok(energy(ya) > 0);
+  });
+
+  it('chains passes that each run Speex\'s precomputed bank where one pass would interpolate it, never below the lower rate', () => {
+    const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
+    // At quality 3 Speex runs its precomputed bank when the output factor in lowest terms is at most 8.
+    assert.deepEqual(stagePlan(48000, 16000), [48000, 16000]);
+    assert.deepEqual(stagePlan(48000, 24000), [48000, 24000]);
+    assert.deepEqual(stagePlan(48000, 44100), [48000, 67200, 50400, 44100]);
+    for (const [from, to] of [[48000, 44100], [48000, 22050], [44100, 48000], [22050, 48000], [48000, 11025]]) {
+      const rates = stagePlan(from, to);
+      assert.ok(rates.length > 2 && rates.length <= 4, `${from} → ${to}: ${rates.join(' → ')}`);
+      assert.equal(rates[0], from);
+      assert.equal(rates[rates.length - 1], to);
+      for (let i = 1; i < rates.length; i++) {
+        assert.ok(Number.isInteger(rates[i]) && rates[i] >= Math.min(from, to), `${rates.join(' → ')}`);
+        assert.ok(rates[i] / gcd(rates[i - 1], rates[i]) <= 8, `${rates[i - 1]} → ${rates[i]} would interpolate`);
+      }
+    }
+    // 441 = 3·3·7·7 needs four passes of at most 8: one interpolating pass instead; so does a prime.
+    assert.deepEqual(stagePlan(16000, 44100), [16000, 44100]);
+    assert.deepEqual(stagePlan(48000, 44101), [48000, 44101]);
+    // Quality 5 samples its table 16 times: 48 → 43.2 kHz (10:9) runs in one pass.
+    assert.deepEqual(stagePlan(48000, 43200, 5), [48000, 43200]);
   });
 
   it('refuses rates that are not whole positive numbers of Hz', async () => {
