@@ -4,8 +4,8 @@
  * texts ten times the text limit (refused at once), texts just under it (130
  * pieces each), answers of 30 MB and answers over the 100 MB response limit.
  * Prints messages in and out, outcomes by code, duplicates and lost messages
- * (both must be 0), and Node-RED's heap and RSS at the start, middle and end
- * (must stay flat). Every text is new, so every message goes to the server (a
+ * (both must be 0), and Node-RED's heap, buffers and RSS after a full GC at
+ * the start, middle and end (must stay flat; msg.url links live 10 s here). Every text is new, so every message goes to the server (a
  * repeated one would come from the cache).
  *
  *   node dist/tools/soak.js [--messages 10000] [--port 1897]
