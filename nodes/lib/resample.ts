@@ -186,38 +186,57 @@ async function resampleOnce(channels: (Float32Array | Float64Array)[], from: num
  * ~115–190 ms a minute against ~145–220 ms in one pass (tools/bench.ts).
  */
 export function stagePlan(from: number, to: number, quality = QUALITY): number[] {
+  const key = `${from}:${to}:${quality}`;
+  let plan = plans.get(key);
+  if (!plan) {
+    plan = searchPlan(from, to, quality);
+    // A handful of rate pairs in practice; the bound only guards against odd WAV headers.
+    if (plans.size >= 64) plans.clear();
+    plans.set(key, plan);
+  }
+  return [...plan];
+}
+
+/** stagePlan's answers so far (the search takes up to a few ms). */
+const plans = new Map<string, readonly number[]>();
+
+function searchPlan(from: number, to: number, quality: number): number[] {
   const { taps, oversample } = SPEEX_TABLE[Math.min(Math.max(Math.round(quality), 0), 10)];
   const g = gcd(from, to);
   const inFactor = from / g;
   const outFactor = to / g;
-  if (outFactor <= oversample) return [from, to];
+  // Three passes of at most `oversample` each reach oversample³; a huge input factor means a rate no device uses.
+  if (outFactor <= oversample || outFactor > oversample ** 3 || inFactor > MAX_CHAIN_IN_FACTOR) return [from, to];
   // Multiply-adds per input second of one pass: taps × max(1, in:out) per output sample.
   const cost = (a: number, b: number, interpolated: boolean) => b * taps * Math.max(1, a / b) * (interpolated ? 4 : 1);
   let best = { rates: [from, to], cost: cost(from, to, true) };
   const lowest = Math.min(from, to);
-  const outs = divisors(outFactor).filter((d) => d > 1 && d <= oversample);
-  if (outs.length === 0) return best.rates;
+  const outs = divisors(outFactor).filter((d) => d <= oversample);
   const ins = divisors(inFactor);
-  /** Extends a chain that has reached `rate`, with `outLeft`/`inLeft` of the factors still to apply. */
+  /** Adds a pass to a chain that has reached `rate`, with `outLeft`/`inLeft` of the factors still to apply. */
   const extend = (rates: number[], spent: number, outLeft: number, inLeft: number) => {
-    if (outLeft === 1 && inLeft === 1) {
-      if (spent < best.cost) best = { rates, cost: spent };
-      return;
-    }
-    if (rates.length > 3) return;
     const rate = rates[rates.length - 1];
-    for (const q of outLeft === 1 ? [1] : outs.filter((d) => outLeft % d === 0)) {
-      for (const p of ins.filter((d) => inLeft % d === 0)) {
-        if (p === q) continue;
+    const last = rates.length === 3;
+    for (const q of last ? [outLeft] : outs.filter((d) => outLeft % d === 0)) {
+      if (q > oversample) continue;
+      for (const p of last ? [inLeft] : ins.filter((d) => inLeft % d === 0)) {
         const next = (rate / p) * q;
-        if (next < lowest || (rates.length === 3 && (outLeft !== q || inLeft !== p))) continue;
-        extend([...rates, next], spent + cost(rate, next, false), outLeft / q, inLeft / p);
+        if (p === q || next < lowest) continue;
+        const total = spent + cost(rate, next, false);
+        if (q === outLeft && p === inLeft) {
+          if (total < best.cost) best = { rates: [...rates, next], cost: total };
+        } else if (!last) {
+          extend([...rates, next], total, outLeft / q, inLeft / p);
+        }
       }
     }
   };
   extend([from], 0, outFactor, inFactor);
   return best.rates;
 }
+
+/** Chains are looked for only below this input factor (160 for 48 → 44.1 kHz): it bounds the search. */
+const MAX_CHAIN_IN_FACTOR = 4096;
 
 function gcd(a: number, b: number): number {
   while (b) [a, b] = [b, a % b];
