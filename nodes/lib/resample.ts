@@ -25,7 +25,7 @@
  * 36 / 46 / 45 / 91 ms to 16 kHz; the sweep's aliases to 16 kHz are −85 dB
  * from 3 up (−82.5 at 2, sox −86), and a 12 kHz tone's alias at 4 kHz is
  * −98 dB at 3. Above 3 buys nothing audible for speech and costs time; below
- * 3 the table is too coarse for ratios such as 7:8 (see OVERSAMPLE), so 3 is
+ * 3 the table is too coarse for ratios such as 7:8 (see SPEEX_TABLE), so 3 is
  * also the fastest to 44.1 kHz.
  */
 export const QUALITY = 3;
@@ -183,7 +183,8 @@ async function resampleOnce(channels: (Float32Array | Float64Array)[], from: num
  * it, chosen when it takes fewer multiply-adds. No rate in the chain is below
  * min(from, to), so no pass narrows the band. 48000 → 44100 (160:147, 3·7·7)
  * goes 48000 → 67200 → 50400 → 44100 (7:5 up, then 3:4, then 7:8): measured
- * ~115–190 ms a minute against ~145–220 ms in one pass (tools/bench.ts).
+ * ~115–190 ms for 60 s of mono against ~145–220 ms in one pass (the resampler
+ * alone, on this 2-core VM; whole conversion: tools/bench.ts).
  */
 export function stagePlan(from: number, to: number, quality = QUALITY): number[] {
   const key = `${from}:${to}:${quality}`;
