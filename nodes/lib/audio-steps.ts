@@ -18,7 +18,7 @@
  * CPU work that grows with the length: it runs in the worker (offload.ts).
  */
 
-import { buildWav, encodeSamples, type AudioShape } from './audio';
+import { buildWav, decodeFloat32, encodeSamples, msToFrames, type AudioShape } from './audio';
 import { LOUDNESS_RANGE, loudnessValue, MP3_BITRATES, mp3BitrateValue, SPEED_RANGE, speedValue, TRUE_PEAK_CEILING_DBTP } from './defaults';
 import { shownValue, VoxcpmError } from './errors';
 import { normalizeLoudness } from './loudness';
@@ -51,10 +51,10 @@ export async function finishAudio(floatWav: Buffer, steps: FinishSteps): Promise
   const info = parseWav(floatWav);
   if (info.format !== 'float' || info.bitDepth !== 32) throw new WavFormatError('the audio steps take 32-bit float samples');
   const rate = info.sampleRate;
-  let channels = planar(floatWav.subarray(info.dataOffset, info.dataOffset + info.frames * info.channels * 4), info.channels);
+  let channels = decodeFloat32(floatWav.subarray(info.dataOffset, info.dataOffset + info.frames * info.channels * 4), info.channels);
   if (steps.speed !== 1) channels = timeStretch(channels, rate, steps.speed);
   if (steps.loudness !== null) channels = normalizeLoudness(channels, rate, steps.loudness, TRUE_PEAK_CEILING_DBTP).channels;
-  const lead = Number.isFinite(steps.leadInMs) && steps.leadInMs > 0 ? Math.round((rate * steps.leadInMs) / 1000) : 0;
+  const lead = msToFrames(rate, steps.leadInMs);
   if (lead > 0) {
     channels = channels.map((c) => {
       const out = new Float32Array(lead + c.length);
@@ -75,19 +75,8 @@ export async function finishAudio(floatWav: Buffer, steps: FinishSteps): Promise
  * around it stay exact. Throws RangeError for a speed out of range.
  */
 export function stretchSamples(floatData: Buffer, channels: number, sampleRate: number, speed: number): Buffer {
-  const stretched = timeStretch(planar(floatData, channels), sampleRate, speed);
+  const stretched = timeStretch(decodeFloat32(floatData, channels), sampleRate, speed);
   return encodeSamples(stretched, { format: 'float', bitDepth: 32, sampleRate, channels });
-}
-
-/** Interleaved 32-bit float sample bytes as one array per channel (copies: the steps may work in place). */
-function planar(data: Buffer, count: number): Float32Array[] {
-  const frames = Math.floor(data.length / (4 * count));
-  const channels = Array.from({ length: count }, () => new Float32Array(frames));
-  let at = 0;
-  for (let f = 0; f < frames; f++) {
-    for (let c = 0; c < count; c++, at += 4) channels[c][f] = data.readFloatLE(at);
-  }
-  return channels;
 }
 
 // ---------------------------------------------------------------- the steps' settings, checked

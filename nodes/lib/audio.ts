@@ -1,6 +1,6 @@
 /**
- * WAV operations for text spoken in pieces: join the pieces' audio with pauses,
- * resample, prepend silence, encode the result for the output message.
+ * WAV operations for text spoken in pieces: the pieces' samples converted to the output
+ * layout (resampled, mixed, re-quantised), silence, plain WAV headers, the output's encoding.
  *
  * Headers are read with parseWav (wav.ts), so every WAV it reads is accepted
  * (PCM 8/16/24/32, float 32/64, WAVE_FORMAT_EXTENSIBLE, extra chunks, streaming
@@ -36,9 +36,6 @@ const MAX_RATIO = 256;
 /** The RIFF size field is 32 bits: data plus the 36 bytes of header it counts. */
 const MAX_DATA_BYTES = 0xffffffff - 37;
 
-const MIN_RATE = 1000;
-const MAX_RATE = 384000;
-
 interface Wav {
   info: WavInfo;
   /** The whole sample frames, a view into the input. */
@@ -46,69 +43,12 @@ interface Wav {
 }
 
 /**
- * One WAV made of the parts' samples in order, with `pauseMs` of silence
- * between consecutive parts. The output has the first part's sample rate,
- * channels and sample format; other parts are converted to it (resampled,
- * mixed down or duplicated, re-quantised). A single part is returned as it is.
- * A negative or non-numeric pause counts as none. Throws WavFormatError naming
- * the part when one is not a readable WAV, RangeError when there is no part or
- * the result would exceed the 4 GB a WAV can hold.
+ * Frames in `ms` milliseconds at `sampleRate` Hz: sampleRate × ms / 1000 rounded to the
+ * nearest frame, halves up (Math.round), so that a lead-in, a pause or an SSML break has
+ * the same length wherever it is made. 0 for a zero, negative or non-finite `ms`.
  */
-export async function joinWavs(parts: Buffer[], pauseMs: number): Promise<Buffer> {
-  if (!Array.isArray(parts) || parts.length === 0) throw new RangeError('joinWavs needs at least one WAV');
-  const wavs = parts.map((part, i) => {
-    try {
-      return read(part);
-    } catch (err) {
-      if (err instanceof WavFormatError) throw new WavFormatError(`${err.message} (part ${i + 1} of ${parts.length})`);
-      throw err;
-    }
-  });
-  if (parts.length === 1) return parts[0];
-
-  const target = shapeOf(wavs[0].info);
-  const pause = Number.isFinite(pauseMs) && pauseMs > 0 ? pauseMs : 0;
-  const gap = Math.round((target.sampleRate * pause) / 1000) * blockAlign(target);
-  // Size check before any allocation: a converted part's size is its resampled length.
-  let total = gap * (wavs.length - 1);
-  for (const { info } of wavs) {
-    total += Math.ceil((info.frames * target.sampleRate) / info.sampleRate) * blockAlign(target);
-  }
-  checkSize(total);
-
-  const silence = makeSilence(target, gap / blockAlign(target));
-  const chunks: Buffer[] = [];
-  for (const [i, wav] of wavs.entries()) {
-    if (i > 0 && silence.length > 0) chunks.push(silence);
-    chunks.push(await convert(wav, target));
-  }
-  return buildWav(target, chunks);
-}
-
-/**
- * The WAV at another sample rate, with the same channels and sample format.
- * Returned as it is when the rate is already right. Throws RangeError for a
- * rate that is not a whole number of Hz from 1000 to 384000.
- */
-export async function resampleWav(wav: Buffer, sampleRate: number): Promise<Buffer> {
-  if (!Number.isInteger(sampleRate) || sampleRate < MIN_RATE || sampleRate > MAX_RATE) {
-    throw new RangeError(`the sample rate must be a whole number of Hz from ${MIN_RATE} to ${MAX_RATE}, not ${String(sampleRate)}`);
-  }
-  const source = read(wav);
-  if (source.info.sampleRate === sampleRate) return wav;
-  const target = { ...shapeOf(source.info), sampleRate };
-  checkSize(Math.ceil((source.info.frames * sampleRate) / source.info.sampleRate) * blockAlign(target));
-  return buildWav(target, [await convert(source, target)]);
-}
-
-/** The WAV with `ms` of silence before it; returned as it is for 0 (or a negative or non-numeric `ms`). */
-export function addLeadIn(wav: Buffer, ms: number): Buffer {
-  const source = read(wav);
-  const shape = shapeOf(source.info);
-  const frames = Number.isFinite(ms) && ms > 0 ? Math.round((shape.sampleRate * ms) / 1000) : 0;
-  if (frames === 0) return wav;
-  checkSize((frames + source.info.frames) * blockAlign(shape));
-  return buildWav(shape, [makeSilence(shape, frames), source.data]);
+export function msToFrames(sampleRate: number, ms: number): number {
+  return Number.isFinite(ms) && ms > 0 ? Math.round((sampleRate * ms) / 1000) : 0;
 }
 
 /** The sample layout of a parsed WAV. */
@@ -218,7 +158,7 @@ export function buildWav(shape: AudioShape, data: Buffer[]): Buffer {
 async function convert(wav: Wav, target: AudioShape): Promise<Buffer> {
   const { info } = wav;
   if (sameShape(info, target)) return wav.data;
-  let channels = decode(wav);
+  let channels = decode(wav.data, info, info.frames);
   // Mix down before resampling and duplicate after: fewer channels to resample.
   if (target.channels < channels.length) channels = remix(channels, target.channels);
   if (info.sampleRate !== target.sampleRate) channels = await resample(channels, info.sampleRate, target.sampleRate);
@@ -288,10 +228,21 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  */
 type Channels = Array<Float32Array | Float64Array>;
 
+/**
+ * Interleaved 32-bit float sample bytes (`count` channels) as one Float32Array per channel,
+ * decoded as conversion decodes (typed arrays where it can). Mono may be a view into `data`:
+ * the audio steps (audio-steps.ts) never write into their input.
+ */
+export function decodeFloat32(data: Buffer, count: number): Float32Array[] {
+  const frames = Math.floor(data.length / (4 * count));
+  // Float64Array only when the bytes are unaligned (or the machine big-endian): float32 values, exact.
+  return decode(data, { format: 'float', bitDepth: 32, channels: count }, frames).map((c) => (c instanceof Float32Array ? c : Float32Array.from(c)));
+}
+
 /** The samples as floats, one array per channel (integers scaled to -1…1). */
-function decode({ info, data }: Wav): Channels {
-  const { channels: count, frames } = info;
-  const view = typedView(data, info.format, info.bitDepth);
+function decode(data: Buffer, layout: Omit<AudioShape, 'sampleRate'>, frames: number): Channels {
+  const { channels: count } = layout;
+  const view = typedView(data, layout.format, layout.bitDepth);
   // Mono float: the samples themselves, read in place (nothing downstream writes into its input).
   if (view instanceof Float32Array && count === 1) return [view.subarray(0, frames)];
   if (view) {
@@ -302,8 +253,8 @@ function decode({ info, data }: Wav): Channels {
       return out;
     });
   }
-  const readSample = sampleReader(info.format, info.bitDepth);
-  const size = info.bitDepth / 8;
+  const readSample = sampleReader(layout.format, layout.bitDepth);
+  const size = layout.bitDepth / 8;
   const channels = Array.from({ length: count }, () => new Float64Array(frames));
   let at = 0;
   for (let f = 0; f < frames; f++) {

@@ -177,28 +177,26 @@ function gatedLoudness(blocks: Float64Array, gain = 1): number {
 /** The highest absolute value of the channels 4× oversampled (BS.1770-4 Annex 2), or of the samples if higher. */
 function truePeakLinear(channels: Float32Array[]): number {
   let peak = 0;
-  const taps = TRUE_PEAK_PHASES[0].length;
-  for (const x of channels) {
-    // Zeros before and after: the filter runs in and out of the signal, as a stream would.
-    const padded = new Float32Array(x.length + 2 * taps);
-    padded.set(x, taps);
-    peak = Math.max(peak, polyphasePeak(padded));
-  }
+  for (const x of channels) peak = Math.max(peak, polyphasePeak(x));
   return peak;
 }
 
 /**
- * max |Σ h_p[t]·x[k − t]| over every output k and phase p, and |x[k]|. The
- * phases are mirror images (h₃ = reversed h₀, h₂ = reversed h₁), so the last
- * 12 samples, held in locals, give all four outputs (a hot loop: no arrays).
+ * max |Σ h_p[t]·x[k − t]| over every output k and phase p, and |x[k]|, with x
+ * zero before and after: the filter runs into and out of the signal, as a
+ * stream would (its history starts at zero; 11 zeros after the last sample
+ * flush it, without a padded copy). The phases are mirror images (h₃ =
+ * reversed h₀, h₂ = reversed h₁), so the last 12 samples, held in locals,
+ * give all four outputs (a hot loop: no arrays).
  */
 function polyphasePeak(x: Float32Array): number {
   const [a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11] = TRUE_PEAK_PHASES[0];
   const [b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11] = TRUE_PEAK_PHASES[1];
   let peak = 0;
   let x1 = 0, x2 = 0, x3 = 0, x4 = 0, x5 = 0, x6 = 0, x7 = 0, x8 = 0, x9 = 0, x10 = 0, x11 = 0;
-  for (let k = 0; k < x.length; k++) {
-    const x0 = x[k];
+  const n = x.length;
+  for (let k = 0, end = n + TRUE_PEAK_PHASES[0].length - 1; k < end; k++) {
+    const x0 = k < n ? x[k] : 0;
     // h₀·(x₀ … x₁₁) and h₃ = h₀ reversed·(x₀ … x₁₁), likewise h₁ and h₂.
     const p0 = a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3 + a4 * x4 + a5 * x5 + a6 * x6 + a7 * x7 + a8 * x8 + a9 * x9 + a10 * x10 + a11 * x11;
     const p3 = a11 * x0 + a10 * x1 + a9 * x2 + a8 * x3 + a7 * x4 + a6 * x5 + a5 * x6 + a4 * x7 + a3 * x8 + a2 * x9 + a1 * x10 + a0 * x11;

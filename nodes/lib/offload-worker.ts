@@ -32,21 +32,24 @@ export type OffloadReply =
 async function perform(job: OffloadRequest): Promise<{ reply: OffloadReply; transfer: ArrayBuffer[] }> {
   if (job.op === 'prepare') return { reply: { id: job.id, prepared: await prepareSpeech(job.text, job.request, job.settings) }, transfer: [] };
   if (job.op === 'answer') {
-    const { json, audio, head } = readAnswerBody(Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength));
+    const { json, audio, head } = readAnswerBody(asBuffer(job.body));
     const own = audio ? ownBuffer(audio) : audio;
     return { reply: { id: job.id, json, audio: own, head }, transfer: own ? [own.buffer as ArrayBuffer] : [] };
   }
-  if (job.op === 'finish') {
-    const file = ownBuffer(await finishAudio(Buffer.from(job.wav.buffer, job.wav.byteOffset, job.wav.byteLength), job.steps));
-    return { reply: { id: job.id, data: file }, transfer: [file.buffer as ArrayBuffer] };
-  }
-  if (job.op === 'stretch') {
-    const data = Buffer.from(job.data.buffer, job.data.byteOffset, job.data.byteLength);
-    const own = ownBuffer(stretchSamples(data, job.channels, job.sampleRate, job.speed));
-    return { reply: { id: job.id, data: own }, transfer: [own.buffer as ArrayBuffer] };
-  }
-  const own = ownBuffer(await convertSamples(Buffer.from(job.wav.buffer, job.wav.byteOffset, job.wav.byteLength), job.target));
-  return { reply: { id: job.id, data: own }, transfer: [own.buffer as ArrayBuffer] };
+  if (job.op === 'finish') return dataReply(job.id, await finishAudio(asBuffer(job.wav), job.steps));
+  if (job.op === 'stretch') return dataReply(job.id, stretchSamples(asBuffer(job.data), job.channels, job.sampleRate, job.speed));
+  return dataReply(job.id, await convertSamples(asBuffer(job.wav), job.target));
+}
+
+/** A reply of bytes, moved back without a copy. */
+function dataReply(id: number, bytes: Buffer): { reply: OffloadReply; transfer: ArrayBuffer[] } {
+  const own = ownBuffer(bytes);
+  return { reply: { id, data: own }, transfer: [own.buffer as ArrayBuffer] };
+}
+
+/** Bytes posted to this thread, as a Buffer over the same memory (no copy). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Only a buffer that is all of its memory can be handed over without a copy. */

@@ -56,12 +56,9 @@ export class OffloadThread {
    * throws them, and with an Error if the worker dies.
    */
   async convert(wav: Buffer, target: AudioShape, signal?: AbortSignal, handOver = false): Promise<Buffer> {
-    // Shared audio (a cached or shared answer) goes as a copy; a buffer that is not all of its memory too.
-    const whole = handOver && wav.byteOffset === 0 && wav.byteLength === wav.buffer.byteLength && !(wav.buffer instanceof SharedArrayBuffer);
-    const sent = whole ? new Uint8Array(wav.buffer as ArrayBuffer) : new Uint8Array(wav);
-    const reply = await this.submit({ op: 'convert', wav: sent, target }, [sent.buffer as ArrayBuffer], signal);
-    const data = (reply as { data: Uint8Array }).data;
-    return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    // Shared audio (a cached or shared answer) goes as a copy.
+    const sent = sendable(wav, handOver);
+    return this.bytesJob({ op: 'convert', wav: sent, target }, sent, signal);
   }
 
   /**
@@ -70,11 +67,8 @@ export class OffloadThread {
    * all of its memory (do not use it after). Rejects as `convert` does.
    */
   async finishAudio(wav: Buffer, steps: FinishSteps, signal?: AbortSignal): Promise<Buffer> {
-    const whole = wav.byteOffset === 0 && wav.byteLength === wav.buffer.byteLength && !(wav.buffer instanceof SharedArrayBuffer);
-    const sent = whole ? new Uint8Array(wav.buffer as ArrayBuffer) : new Uint8Array(wav);
-    const reply = await this.submit({ op: 'finish', wav: sent, steps }, [sent.buffer as ArrayBuffer], signal);
-    const data = (reply as { data: Uint8Array }).data;
-    return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const sent = sendable(wav, true);
+    return this.bytesJob({ op: 'finish', wav: sent, steps }, sent, signal);
   }
 
   /**
@@ -84,12 +78,8 @@ export class OffloadThread {
    * Rejects as `convert` does (RangeError for a speed out of range).
    */
   async stretch(data: Buffer, shape: AudioShape, speed: number, signal?: AbortSignal): Promise<Buffer> {
-    const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && !(data.buffer instanceof SharedArrayBuffer);
-    const sent = whole ? new Uint8Array(data.buffer as ArrayBuffer) : new Uint8Array(data);
-    const job: OffloadJob = { op: 'stretch', data: sent, channels: shape.channels, sampleRate: shape.sampleRate, speed };
-    const reply = await this.submit(job, [sent.buffer as ArrayBuffer], signal);
-    const out = (reply as { data: Uint8Array }).data;
-    return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+    const sent = sendable(data, true);
+    return this.bytesJob({ op: 'stretch', data: sent, channels: shape.channels, sampleRate: shape.sampleRate, speed }, sent, signal);
   }
 
   /**
@@ -105,13 +95,13 @@ export class OffloadThread {
   /** readAnswerBody(body), off the event loop for a large body, which is handed over (do not use it after). Rejects as `convert` does. */
   async readAnswer(body: Buffer, signal?: AbortSignal): Promise<AnswerBody> {
     if (body.length < ANSWER_HERE_BYTES) return readAnswerBody(body);
-    const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : Buffer.from(body);
-    const reply = (await this.submit({ op: 'answer', body: own }, [own.buffer as ArrayBuffer], signal)) as {
+    const sent = sendable(body, true);
+    const reply = (await this.submit({ op: 'answer', body: sent }, [sent.buffer as ArrayBuffer], signal)) as {
       json: unknown;
       audio?: Uint8Array | null;
       head: string;
     };
-    const audio = reply.audio ? Buffer.from(reply.audio.buffer, reply.audio.byteOffset, reply.audio.byteLength) : reply.audio;
+    const audio = reply.audio ? asBuffer(reply.audio) : reply.audio;
     return { json: reply.json, audio, head: reply.head };
   }
 
@@ -121,6 +111,12 @@ export class OffloadThread {
     this.worker = undefined;
     clearTimeout(this.idleTimer);
     void worker?.terminate();
+  }
+
+  /** A job whose input is `sent` (moved to the thread) and whose reply is bytes, as a Buffer here. */
+  private async bytesJob(job: OffloadJob, sent: Uint8Array, signal?: AbortSignal): Promise<Buffer> {
+    const reply = await this.submit(job, [sent.buffer as ArrayBuffer], signal);
+    return asBuffer((reply as { data: Uint8Array }).data);
   }
 
   private submit(job: OffloadJob, transfer: ArrayBuffer[], signal?: AbortSignal): Promise<OffloadReply> {
@@ -186,6 +182,21 @@ export class OffloadThread {
       this.idleTimer = setTimeout(() => this.stop(), IDLE_MS).unref();
     }
   }
+}
+
+/**
+ * The bytes to post for `buf`: with `handOver` (the caller will not use `buf` again) and when
+ * `buf` is all of an ArrayBuffer, that memory itself, moved to the thread without a copy
+ * (`buf` is empty after); else a copy. Shared memory (a SharedArrayBuffer) is never moved.
+ */
+function sendable(buf: Buffer, handOver: boolean): Uint8Array {
+  const whole = handOver && buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength && !(buf.buffer instanceof SharedArrayBuffer);
+  return whole ? new Uint8Array(buf.buffer as ArrayBuffer) : new Uint8Array(buf);
+}
+
+/** Bytes that came from the thread, as a Buffer over the same memory (no copy). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** The error a job failed with in the worker, as the same kind of error here. */

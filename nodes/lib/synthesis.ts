@@ -1,4 +1,4 @@
-import { blockAlign, convertedBytes, makeSilence, sameShape, shapeOf, wavHeader, type AudioShape } from './audio';
+import { blockAlign, convertedBytes, makeSilence, msToFrames, sameShape, shapeOf, wavHeader, type AudioShape } from './audio';
 import path from 'node:path';
 import { AudioCache } from './cache';
 import type { TtsRequestBody } from './client';
@@ -276,15 +276,15 @@ async function speak(
     // After a piece: the usual pause, or exactly the silence of an SSML break (none after the last).
     const pauseAfter = (shape: AudioShape, index: number): Buffer | undefined => {
       const ms = prepared.pieces[index].pauseAfterMs;
-      if (ms !== undefined) return ms > 0 ? makeSilence(shape, msFrames(shape, ms)) : undefined;
+      if (ms !== undefined) return ms > 0 ? makeSilence(shape, msToFrames(shape.sampleRate, ms)) : undefined;
       return index < count - 1 ? gap : undefined;
     };
     await inWindow(count, service.limits.window, run, pieceSamples, (data, index) => {
       if (!target) {
         target = pieceShape((first as Raw).info, settings, rated);
-        gap = makeSilence(target, Math.round((target.sampleRate * Math.max(0, settings.pause || 0)) / 1000));
+        gap = makeSilence(target, msToFrames(target.sampleRate, settings.pause));
         // With audio steps, the lead-in comes after them (audio-steps.ts); a leading SSML break is speech's own.
-        const leadIn = (finish ? 0 : leadInFrames(target, settings.leadIn)) + msFrames(target, prepared.pauseBeforeMs);
+        const leadIn = (finish ? 0 : msToFrames(target.sampleRate, settings.leadIn)) + msToFrames(target.sampleRate, prepared.pauseBeforeMs);
         if (leadIn > 0) push(makeSilence(target, leadIn));
       } else {
         const before = pauseAfter(target, index - 1);
@@ -346,8 +346,8 @@ async function speakPieces(
       const target = pieceShape(raw.info, settings, rate !== undefined);
       const data = await withRate(await toShape(raw, target, run), target, rate, run);
       // With audio steps, the lead-in comes after them (audio-steps.ts); SSML breaks are the piece's own silence.
-      const leadIn = (finish ? 0 : leadInFrames(target, settings.leadIn)) + msFrames(target, beforeMs);
-      const tail = msFrames(target, afterMs);
+      const leadIn = (finish ? 0 : msToFrames(target.sampleRate, settings.leadIn)) + msToFrames(target.sampleRate, beforeMs);
+      const tail = msToFrames(target.sampleRate, afterMs);
       const parts = leadIn > 0 ? [makeSilence(target, leadIn), data] : [data];
       if (tail > 0) parts.push(makeSilence(target, tail));
       const bytes = parts.reduce((n, b) => n + b.length, 0);
@@ -525,10 +525,35 @@ async function toShape(raw: Raw, target: AudioShape, run: MessageRun): Promise<B
     // An answer no one else holds is handed to the thread without a copy: only its samples are kept.
     return await offload.convert(raw.wav, target, run.signal, !raw.shared);
   } catch (err) {
-    if (err instanceof WavFormatError || err instanceof RangeError) {
-      throw new VoxcpmError('VOXCPM_BAD_RESPONSE', 'synthesis.convertFailed', { detail: err.message });
-    }
-    throw err;
+    throw conversionError(err);
+  }
+}
+
+/**
+ * An audio-thread job's error as the message's: WavFormatError and RangeError (audio that
+ * could not be converted or stretched) as VOXCPM_BAD_RESPONSE, any other (an abort) as it is.
+ */
+function conversionError(err: unknown): unknown {
+  if (err instanceof WavFormatError || err instanceof RangeError) {
+    return new VoxcpmError('VOXCPM_BAD_RESPONSE', 'synthesis.convertFailed', { detail: err.message });
+  }
+  return err;
+}
+
+/**
+ * Throws VOXCPM_INPUT_INVALID (synthesis.stepsTooLarge) when `frames` of `shape` played at
+ * `speed`, plus `extraFrames` (a lead-in), would hold more than the response limit: what the
+ * audio steps hold at most, checked before the thread allocates it.
+ */
+function checkStepsSize(frames: number, shape: AudioShape, speed: number, extraFrames: number, run: MessageRun): void {
+  const held = (Math.ceil(frames / speed) + extraFrames) * blockAlign(shape);
+  if (held > run.maxAudioBytes) {
+    throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'synthesis.stepsTooLarge', {
+      seconds: Math.round(frames / shape.sampleRate),
+      speed,
+      size: formatMB(held),
+      limit: formatMB(run.maxAudioBytes),
+    });
   }
 }
 
@@ -573,20 +598,11 @@ function pieceShape(info: AudioShape, settings: AudioSettings, rated = false): A
  */
 async function withRate(data: Buffer, shape: AudioShape, rate: number | undefined, run: MessageRun): Promise<Buffer> {
   if (rate === undefined || rate === 1) return data;
-  const held = Math.ceil(data.length / blockAlign(shape) / rate) * blockAlign(shape);
-  if (held > run.maxAudioBytes) {
-    throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'synthesis.stepsTooLarge', {
-      seconds: Math.round(data.length / blockAlign(shape) / shape.sampleRate),
-      speed: rate,
-      size: formatMB(held),
-      limit: formatMB(run.maxAudioBytes),
-    });
-  }
+  checkStepsSize(data.length / blockAlign(shape), shape, rate, 0, run);
   try {
     return await offload.stretch(data, shape, rate, run.signal);
   } catch (err) {
-    if (err instanceof RangeError) throw new VoxcpmError('VOXCPM_BAD_RESPONSE', 'synthesis.convertFailed', { detail: err.message });
-    throw err;
+    throw conversionError(err);
   }
 }
 
@@ -618,34 +634,13 @@ async function finishJoined(work: AudioShape, parts: Buffer[], bytes: number, se
       ? { kind: 'mp3', kbps: settings.mp3Bitrate ?? SYNTHESIS_DEFAULTS.mp3Bitrate }
       : { kind: 'wav', shape: out },
   };
-  const frames = bytes / blockAlign(work);
-  const held = (Math.ceil(frames / steps.speed) + leadInFrames(work, settings.leadIn)) * blockAlign(work);
-  if (held > run.maxAudioBytes) {
-    throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'synthesis.stepsTooLarge', {
-      seconds: Math.round(frames / work.sampleRate),
-      speed: steps.speed,
-      size: formatMB(held),
-      limit: formatMB(run.maxAudioBytes),
-    });
-  }
+  checkStepsSize(bytes / blockAlign(work), work, steps.speed, msToFrames(work.sampleRate, settings.leadIn), run);
   const wav = await assemble(work, parts, bytes, run.signal);
   try {
     return await offload.finishAudio(wav, steps, run.signal);
   } catch (err) {
-    if (err instanceof WavFormatError || err instanceof RangeError) {
-      throw new VoxcpmError('VOXCPM_BAD_RESPONSE', 'synthesis.convertFailed', { detail: err.message });
-    }
-    throw err;
+    throw conversionError(err);
   }
-}
-
-function leadInFrames(shape: AudioShape, ms: number): number {
-  return Number.isFinite(ms) && ms > 0 ? Math.round((shape.sampleRate * ms) / 1000) : 0;
-}
-
-/** Frames of `ms` milliseconds of silence (an SSML break), rounded to the nearest frame. */
-function msFrames(shape: AudioShape, ms: number): number {
-  return ms > 0 ? Math.round((shape.sampleRate * ms) / 1000) : 0;
 }
 
 /**

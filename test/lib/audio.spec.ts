@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { WaveFile } from 'wavefile';
-import { addLeadIn, encodeOutput, joinWavs, resampleWav } from '../../nodes/lib/audio';
+import { convertSamples, decodeFloat32, encodeOutput, msToFrames, shapeOf } from '../../nodes/lib/audio';
+import { joinWavs, resampleWav, withLeadIn } from '../support/wav-ops';
 import { parseWav, WavFormatError, type SampleFormat } from '../../nodes/lib/wav';
 import { chunk, makeWav, oddListChunk, sampleBytes, WAVE_FORMAT_IEEE_FLOAT, WAVE_FORMAT_PCM } from './wav-fixtures';
 
@@ -103,16 +104,71 @@ async function assertWavRejects(fn: () => Promise<unknown>, pattern?: RegExp): P
   });
 }
 
-function assertWavError(fn: () => unknown, pattern?: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof WavFormatError, `expected a WavFormatError, got ${String(err)}`);
-    if (pattern) assert.match(err.message, pattern);
-    return true;
-  });
-}
-
 describe('lib/audio', () => {
-  describe('joinWavs', () => {
+  describe('msToFrames', () => {
+    it('rounds rate × ms / 1000 to the nearest frame, halves up', () => {
+      assert.equal(msToFrames(16000, 250), 4000);
+      assert.equal(msToFrames(44100, 10), 441);
+      assert.equal(msToFrames(22050, 1), 22); // 22.05
+      assert.equal(msToFrames(1000, 2.5), 3);
+      assert.equal(msToFrames(1000, 0.5), 1);
+      assert.equal(msToFrames(1000, 0.49), 0);
+      assert.equal(msToFrames(48000, 0.01), 0); // 0.48 frames
+    });
+
+    it('gives 0 for 0, a negative or a non-finite length', () => {
+      for (const ms of [0, -5, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) assert.equal(msToFrames(16000, ms), 0, String(ms));
+    });
+  });
+
+  describe('decodeFloat32', () => {
+    it('gives interleaved float32 bytes as one Float32Array per channel, aligned or not', () => {
+      const left = [0.5, -0.25, 1.5, -2].map(Math.fround);
+      const right = [0.125, 0, -1, Math.fround(0.1)];
+      const bytes = Buffer.alloc(4 * 8);
+      left.forEach((v, i) => bytes.writeFloatLE(v, 8 * i));
+      right.forEach((v, i) => bytes.writeFloatLE(v, 8 * i + 4));
+      // A copy at an odd byte offset: decoded by Buffer reads instead of a typed view.
+      const unaligned = Buffer.alloc(bytes.length + 1).fill(7);
+      bytes.copy(unaligned, 1);
+      for (const data of [bytes, unaligned.subarray(1)]) {
+        const channels = decodeFloat32(data, 2);
+        assert.ok(channels.every((c) => c instanceof Float32Array));
+        assert.deepEqual(channels.map((c) => Array.from(c)), [left, right]);
+        assert.deepEqual(Array.from(decodeFloat32(data, 1)[0]), left.flatMap((v, i) => [v, right[i]]));
+      }
+      // A trailing partial frame is left out.
+      assert.deepEqual(decodeFloat32(bytes.subarray(0, 12), 2).map((c) => c.length), [1, 1]);
+    });
+  });
+
+  describe('convertSamples', () => {
+    it('gives a view of the samples, no copy, when the layout already matches', async () => {
+      const part = makeWav({ extensibleSubFormat: WAVE_FORMAT_PCM, before: [oddListChunk()] });
+      const info = parseWav(part);
+      const out = await convertSamples(part, shapeOf(info));
+      assert.equal(out.buffer, part.buffer);
+      assert.equal(out.byteOffset, part.byteOffset + info.dataOffset);
+      assert.equal(out.length, info.frames * info.channels * (info.bitDepth / 8));
+    });
+
+    it('throws WavFormatError for what is not a readable WAV', async () => {
+      const target = { format: 'pcm', bitDepth: 16, sampleRate: 16000, channels: 1 } as const;
+      await assertWavRejects(() => convertSamples(Buffer.from('not a wav at all'), target), /RIFF/);
+      await assertWavRejects(() => convertSamples(makeWav().subarray(0, 30), target));
+      await assertWavRejects(() => convertSamples(Buffer.from('RIFF'), target));
+      await assertWavRejects(() => convertSamples('UklGR' as unknown as Buffer, target), /a string, not a Buffer/);
+    });
+
+    it('refuses a rate that is not a whole number of Hz', async () => {
+      const wav = scratch(1, 24000, '16', [1, 2, 3]);
+      for (const rate of [44100.5, Number.NaN, -8000]) {
+        await assert.rejects(() => convertSamples(wav, { format: 'pcm', bitDepth: 16, sampleRate: rate, channels: 1 }), RangeError, String(rate));
+      }
+    });
+  });
+
+  describe('joining (test/support/wav-ops.ts, on convertSamples)', () => {
     it('joins PCM16 parts with pauses between them, samples unchanged', async () => {
       const a = tone(1000, 16000, 440, 0.5, 32767);
       const b = tone(1500, 16000, 220, 0.3, 32767);
@@ -177,11 +233,6 @@ describe('lib/audio', () => {
       }
     });
 
-    it('returns a single part as it is', async () => {
-      const part = makeWav({ extensibleSubFormat: WAVE_FORMAT_PCM, before: [oddListChunk()] });
-      assert.equal(await joinWavs([part], 300), part);
-    });
-
     it('converts a float part to the first part\'s 16-bit PCM, and back', async () => {
       const pcm = scratch(1, 16000, '16', [1000, -1000]);
       const float = scratch(1, 16000, '32f', [0.5, -0.5, 0.25, 1.5, -2, 0]);
@@ -244,14 +295,6 @@ describe('lib/audio', () => {
       assert.ok(Math.abs(rms(left) / 8388608 - 0.5 / Math.SQRT2) < 0.02);
     });
 
-    it('throws WavFormatError naming an unreadable part, RangeError for no part', async () => {
-      const good = scratch(1, 16000, '16', [1, 2]);
-      await assertWavRejects(() => joinWavs([good, Buffer.from('not a wav at all')], 0), /RIFF.*\(part 2 of 2\)/);
-      await assertWavRejects(() => joinWavs([makeWav().subarray(0, 30), good], 0), /part 1 of 2/);
-      await assertWavRejects(() => joinWavs(['UklGR' as unknown as Buffer], 0), /a string, not a Buffer/);
-      await assert.rejects(() => joinWavs([], 0), RangeError);
-    });
-
     it('joins 10 parts of 6 s of 48 kHz float in well under 2 s', async () => {
       const parts = Array.from({ length: 10 }, (_, i) =>
         makeWav({ formatTag: WAVE_FORMAT_IEEE_FLOAT, bitDepth: 32, sampleRate: 48000, seconds: 6, seed: i }),
@@ -264,7 +307,7 @@ describe('lib/audio', () => {
     });
   });
 
-  describe('resampleWav', () => {
+  describe('resampling (convertSamples)', () => {
     it('resamples 48 kHz float mono to 16 kHz and 44.1 kHz', async () => {
       const wav = scratch(1, 48000, '32f', tone(4800, 48000, 440, 0.5));
       for (const rate of [16000, 44100]) {
@@ -364,53 +407,30 @@ describe('lib/audio', () => {
       const frames = assertPlainWav(await resampleWav(wav, 8000), { format: 'pcm', bitDepth: 16, sampleRate: 8000, channels: 1 });
       assert.ok(Math.abs(frames - 800) <= 1);
     });
-
-    it('returns the input when the rate is already right', async () => {
-      const wav = scratch(1, 24000, '16', [1, 2, 3]);
-      assert.equal(await resampleWav(wav, 24000), wav);
-    });
-
-    it('refuses a rate that is not a whole number of Hz from 1000 to 384000', async () => {
-      const wav = scratch(1, 24000, '16', [1, 2, 3]);
-      for (const rate of [0, 999, 44100.5, Number.NaN, 400000]) await assert.rejects(() => resampleWav(wav, rate), RangeError);
-    });
-
-    it('throws WavFormatError for unreadable input', async () => {
-      await assertWavRejects(() => resampleWav(Buffer.from('RIFF'), 16000));
-    });
   });
 
-  describe('addLeadIn', () => {
-    it('prepends silence', () => {
+  describe('lead-in (makeSilence, msToFrames)', () => {
+    it('prepends silence', async () => {
       const samples = tone(800, 16000, 440, 0.5, 32767);
-      const out = addLeadIn(scratch(1, 16000, '16', samples), 250);
+      const out = await withLeadIn(scratch(1, 16000, '16', samples), 250);
       assertPlainWav(out, { format: 'pcm', bitDepth: 16, sampleRate: 16000, channels: 1, frames: 4000 + 800 });
       assert.deepEqual(samplesOf(out)[0], [...zeros(4000), ...samples]);
 
-      const stereo = addLeadIn(scratch(2, 48000, '32f', [tone(10, 48000, 440, 0.5), tone(10, 48000, 440, 0.5)]), 100);
+      const stereo = await withLeadIn(scratch(2, 48000, '32f', [tone(10, 48000, 440, 0.5), tone(10, 48000, 440, 0.5)]), 100);
       assertPlainWav(stereo, { format: 'float', bitDepth: 32, sampleRate: 48000, channels: 2, frames: 4800 + 10 });
     });
 
-    it('makes 8-bit silence of 128', () => {
-      const out = addLeadIn(makeWav({ bitDepth: 8, sampleRate: 8000, frames: 3 }), 1);
+    it('makes 8-bit silence of 128', async () => {
+      const out = await withLeadIn(makeWav({ bitDepth: 8, sampleRate: 8000, frames: 3 }), 1);
       assertPlainWav(out, { format: 'pcm', bitDepth: 8, sampleRate: 8000, channels: 1, frames: 11 });
       assert.deepEqual([...out.subarray(44, 52)], new Array(8).fill(128));
     });
 
-    it('writes a plain WAV for an extensible float input', () => {
+    it('writes a plain WAV for an extensible float input', async () => {
       const wav = makeWav({ extensibleSubFormat: WAVE_FORMAT_IEEE_FLOAT, bitDepth: 32, sampleRate: 48000, frames: 10, before: [oddListChunk()] });
-      const out = addLeadIn(wav, 1);
+      const out = await withLeadIn(wav, 1);
       assertPlainWav(out, { format: 'float', bitDepth: 32, sampleRate: 48000, channels: 1, frames: 58 });
       assert.ok(out.subarray(44 + 48 * 4).equals(wav.subarray(parseWav(wav).dataOffset)));
-    });
-
-    it('returns the input for 0, a negative or a non-numeric length', () => {
-      const wav = scratch(1, 16000, '16', [1, 2, 3]);
-      for (const ms of [0, -5, Number.NaN, 0.01]) assert.equal(addLeadIn(wav, ms), wav);
-    });
-
-    it('throws WavFormatError for unreadable input', () => {
-      assertWavError(() => addLeadIn(Buffer.alloc(100), 100));
     });
   });
 
