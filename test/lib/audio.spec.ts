@@ -295,15 +295,15 @@ describe('lib/audio', () => {
       assert.ok(Math.abs(rms(left) / 8388608 - 0.5 / Math.SQRT2) < 0.02);
     });
 
-    it('joins 10 parts of 6 s of 48 kHz float in well under 2 s', async () => {
+    it('joins 10 parts of 6 s of 48 kHz float, each in its place', async () => {
       const parts = Array.from({ length: 10 }, (_, i) =>
         makeWav({ formatTag: WAVE_FORMAT_IEEE_FLOAT, bitDepth: 32, sampleRate: 48000, seconds: 6, seed: i }),
       );
-      const started = process.hrtime.bigint();
       const out = await joinWavs(parts, 150);
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
       assertPlainWav(out, { format: 'float', bitDepth: 32, sampleRate: 48000, channels: 1, frames: 10 * 288000 + 9 * 7200 });
-      assert.ok(ms < 2000, `took ${ms} ms`);
+      // The last part's samples end the file, byte for byte (speed belongs to npm run bench, not here).
+      const last = parts[9];
+      assert.deepEqual(out.subarray(out.length - 288000 * 4), last.subarray(last.length - 288000 * 4));
     });
   });
 
