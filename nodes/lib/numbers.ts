@@ -154,6 +154,7 @@ export function digitWord(digit: string | number, lang: NumberLanguage, phone = 
   if (lang === 'en') return EN_DIGITS[value];
   return phone && value === 1 ? '幺' : ZH_DIGITS[value];
 }
+
 /** Up to this many digits an integer is read as a number (quintillions); longer, digit by digit. */
 const MAX_CARDINAL_DIGITS = 18;
 
