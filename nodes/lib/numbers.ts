@@ -39,6 +39,7 @@
  * so the work is linear in the text's length.
  */
 import { pathToFileURL } from 'node:url';
+import { sentenceWindows } from './graphemes';
 
 export type NumberLanguage = 'en' | 'zh';
 
@@ -114,55 +115,51 @@ function* normalizeInSlices(w: Words, text: string): Generator<void, string> {
   return yield* readTokens(w, source, sentences);
 }
 
-let sentenceSegmenter: Intl.Segmenter | undefined;
-
 interface Sentence {
   end: number;
   lang: NumberLanguage;
 }
 
-/**
- * Each sentence's end and language: Chinese when it has a Han character.
- * V8's segmenter spends time proportional to the whole string on every segment (quadratic: 200 KB
- * of prose take seconds), so it gets overlapping windows, each trusted away from its edges, as in
- * split-text.ts.
- */
+/** Each sentence's end and language: Chinese when it has a Han character. */
 function* sentenceLanguages(text: string): Generator<void, Sentence[]> {
-  sentenceSegmenter ??= new Intl.Segmenter('en', { granularity: 'sentence' });
   const starts: number[] = [0];
   let pause = SLICE;
-  for (let from = 0; from < text.length; from += SEGMENT_WINDOW - 2 * SEGMENT_MARGIN) {
-    if (from >= pause) {
+  for (const window of sentenceWindows(text)) {
+    starts.push(...window.starts);
+    if (window.end >= pause) {
       yield;
-      pause = from + SLICE;
+      pause = window.end + SLICE;
     }
-    const to = Math.min(text.length, from + SEGMENT_WINDOW);
-    const low = from === 0 ? 0 : from + SEGMENT_MARGIN;
-    const high = to === text.length ? to : to - SEGMENT_MARGIN;
-    for (const { index } of sentenceSegmenter.segment(text.slice(from, to))) {
-      if (from + index > low && from + index <= high && from + index < text.length) starts.push(from + index);
-    }
-    if (to === text.length) break;
   }
   return starts.map((start, i) => {
     const end = starts[i + 1] ?? text.length;
     return { end, lang: HAN.test(text.slice(start, end)) ? 'zh' : 'en' };
   });
 }
-const SEGMENT_WINDOW = 512;
-const SEGMENT_MARGIN = 64;
 
 // ---------------------------------------------------------------------------------------------
 // Words for numbers
 
 const EN_DIGITS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
 const ZH_DIGITS = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
+
+/**
+ * The word for one digit, `0`–`9` or full-width `０`–`９` (a number 0–9 too), in English or
+ * Chinese; undefined for anything else. `phone`: read as in a phone number, where Chinese says
+ * 幺 (yāo) for 1, as in 110 幺幺零: unmistakable beside 七 (7).
+ */
+export function digitWord(digit: string | number, lang: NumberLanguage, phone = false): string | undefined {
+  const value = typeof digit === 'number' ? digit : /^[0-9]$/.test(digit) ? Number(digit) : /^[０-９]$/.test(digit) ? digit.charCodeAt(0) - 0xff10 : -1;
+  if (!Number.isInteger(value) || value < 0 || value > 9) return undefined;
+  if (lang === 'en') return EN_DIGITS[value];
+  return phone && value === 1 ? '幺' : ZH_DIGITS[value];
+}
+
 /** Up to this many digits an integer is read as a number (quintillions); longer, digit by digit. */
 const MAX_CARDINAL_DIGITS = 18;
 
 function digitsWords(digits: string, lang: NumberLanguage, phone = false): string {
-  if (lang === 'en') return [...digits].map((d) => EN_DIGITS[+d]).join(' ');
-  return [...digits].map((d) => (phone && d === '1' ? '幺' : ZH_DIGITS[+d])).join('');
+  return [...digits].map((d) => digitWord(d, lang, phone) ?? d).join(lang === 'en' ? ' ' : '');
 }
 
 /** An unsigned integer (digits only, no separators). */
@@ -210,7 +207,7 @@ function yearWords(w: Words, digits: string, lang: NumberLanguage): string {
   const high = w.en.toCardinal(digits.slice(0, 2));
   const low = Number(digits.slice(2));
   if (low === 0) return `${high} hundred`;
-  return low < 10 ? `${high} oh ${EN_DIGITS[low]}` : `${high} ${w.en.toCardinal(String(low))}`;
+  return low < 10 ? `${high} oh ${digitWord(low, 'en')}` : `${high} ${w.en.toCardinal(String(low))}`;
 }
 
 const MONTHS_EN = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
@@ -249,7 +246,7 @@ function timeWords(w: Words, h: number, m: number | undefined, s: number | undef
   }
   const hour = w.en.toCardinal(String(h));
   let words: string;
-  if (m) words = `${hour} ${m < 10 ? `oh ${EN_DIGITS[m]}` : w.en.toCardinal(String(m))}`;
+  if (m) words = `${hour} ${m < 10 ? `oh ${digitWord(m, 'en')}` : w.en.toCardinal(String(m))}`;
   else if (meridiem) words = hour;
   else if (h === 0) words = 'midnight';
   else words = h > 12 ? `${hour} hundred` : `${hour} o'clock`;
@@ -289,8 +286,8 @@ function currencyWords(w: Words, symbol: string, g: Groups, lang: NumberLanguage
       const [jiao, fen] = [Number(frac?.[0] ?? 0), Number(frac?.[1] ?? 0)];
       const yuan = Number(plain) === 2 ? '两' : integerWords(w, plain, 'zh');
       let words = /^0+$/.test(plain) && (jiao || fen) ? '' : `${yuan}元`;
-      if (jiao) words += `${ZH_DIGITS[jiao]}角`;
-      if (fen) words += `${words && !jiao ? '零' : ''}${ZH_DIGITS[fen]}分`;
+      if (jiao) words += `${digitWord(jiao, 'zh')}角`;
+      if (fen) words += `${words && !jiao ? '零' : ''}${digitWord(fen, 'zh')}分`;
       return minus + words;
     }
     const amount = plain === '2' && !frac ? '两' : unsignedWords(w, plain, frac?.replace(/0+$/, '') || undefined, 'zh');
@@ -321,7 +318,6 @@ const UNITS: Record<string, [string, string, string]> = {
   mA: ['milliamp', 'milliamps', '毫安'],
   A: ['amp', 'amps', '安'],
   'km/h': ['kilometer per hour', 'kilometers per hour', '公里每小时'],
-  kph: ['kilometer per hour', 'kilometers per hour', '公里每小时'],
   mph: ['mile per hour', 'miles per hour', '英里每小时'],
   'm/s': ['meter per second', 'meters per second', '米每秒'],
   hPa: ['hectopascal', 'hectopascals', '百帕'],
@@ -332,24 +328,17 @@ const UNITS: Record<string, [string, string, string]> = {
   cm: ['centimeter', 'centimeters', '厘米'],
   km: ['kilometer', 'kilometers', '公里'],
   'm²': ['square meter', 'square meters', '平方米'],
-  m2: ['square meter', 'square meters', '平方米'],
   'm³': ['cubic meter', 'cubic meters', '立方米'],
-  m3: ['cubic meter', 'cubic meters', '立方米'],
   m: ['meter', 'meters', '米'],
   kg: ['kilogram', 'kilograms', '公斤'],
   mg: ['milligram', 'milligrams', '毫克'],
   g: ['gram', 'grams', '克'],
   mL: ['milliliter', 'milliliters', '毫升'],
-  ml: ['milliliter', 'milliliters', '毫升'],
   L: ['liter', 'liters', '升'],
-  l: ['liter', 'liters', '升'],
   ppm: ['part per million', 'parts per million', 'ppm'],
   ppb: ['part per billion', 'parts per billion', 'ppb'],
   'µg/m³': ['microgram per cubic meter', 'micrograms per cubic meter', '微克每立方米'],
-  'μg/m³': ['microgram per cubic meter', 'micrograms per cubic meter', '微克每立方米'],
-  'ug/m3': ['microgram per cubic meter', 'micrograms per cubic meter', '微克每立方米'],
   lx: ['lux', 'lux', '勒克斯'],
-  lux: ['lux', 'lux', '勒克斯'],
   dB: ['decibel', 'decibels', '分贝'],
   dBm: ['decibel-milliwatt', 'decibel-milliwatts', '分贝毫瓦'],
   Hz: ['hertz', 'hertz', '赫兹'],
@@ -361,6 +350,10 @@ const UNITS: Record<string, [string, string, string]> = {
   ms: ['millisecond', 'milliseconds', '毫秒'],
   s: ['second', 'seconds', '秒'],
   h: ['hour', 'hours', '小时'],
+};
+/** Other ways to write them: ASCII for ² ³ µ, lower-case litres, spelled out; the Greek mu (U+03BC) for the micro sign (U+00B5). */
+const UNIT_ALIASES: Record<string, string> = {
+  kph: 'km/h', m2: 'm²', m3: 'm³', ml: 'mL', l: 'L', 'μg/m³': 'µg/m³', 'ug/m3': 'µg/m³', lux: 'lx',
 };
 
 /** Words after which a number is dialled: read digit by digit. */
@@ -387,7 +380,7 @@ const SIGN_START = String.raw`(?<![\p{sc=Latin}\p{sc=Greek}\p{sc=Cyrillic}\p{N}_
 const END = String.raw`(?![\p{sc=Latin}\p{sc=Greek}\p{sc=Cyrillic}\p{N}_]|[.:]\d)`;
 const MONTH = String.raw`Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?`;
 const MERIDIEM = String.raw`[aApP]\.?[mM]\.?(?!\p{sc=Latin})`;
-const UNIT = Object.keys(UNITS).sort((a, b) => b.length - a.length).map(esc).join('|');
+const UNIT = [...Object.keys(UNITS), ...Object.keys(UNIT_ALIASES)].sort((a, b) => b.length - a.length).map(esc).join('|');
 const DEGREE = String.raw`°\s?[CF]|℃|℉|°`;
 
 interface Context {
@@ -573,7 +566,7 @@ const RULES: Rule[] = [
     read: (g, ctx) => {
       // "the 90s" is a decade; "90s" elsewhere, seconds.
       if (g.unit === 's' && !g.sign && !g.frac && /^[1-9]0$/.test(g.int as string) && /\bthe\s$/i.test(ctx.before)) return decadeWords(ctx, g.int as string);
-      const [one, other, zh] = UNITS[g.unit as string];
+      const [one, other, zh] = UNITS[UNIT_ALIASES[g.unit as string] ?? (g.unit as string)];
       const n = numberWords(ctx.w, g.sign, g.int as string, g.frac, ctx.lang);
       return ctx.lang === 'zh' ? n + zh : `${n} ${isOne(g.int as string, g.frac) ? one : other}`;
     },

@@ -27,7 +27,7 @@
  * Lengths are counted in grapheme clusters (Intl.Segmenter), the characters a
  * person would count: "👨‍👩‍👧" is one, "é" written with a combining accent is one.
  */
-import { graphemes } from './graphemes';
+import { EXTENDING, graphemes, isLowSurrogate, segmentInWindows, sentenceWindows } from './graphemes';
 
 /** Smaller limits are raised to this: a 1–3 character request is unstable anyway. */
 export const MIN_CHUNK = 10;
@@ -41,8 +41,6 @@ const CJK_PUNCTUATION = /[\u3001-\u3003\u3008-\u3011\u3014-\u301f\uff01\uff08\uf
 /** A pause inside a sentence. */
 const PAUSE = /[，、,：:﹐﹑﹕︐︑︓—–]/u;
 const OPENER = /[\p{Ps}\p{Pi}]/u;
-/** Characters that belong to the grapheme before them. */
-const EXTENDING = /[\p{M}\ufe00-\ufe0f]|\u200d/u;
 
 /**
  * Runs of text that must not be cut: URLs, e-mail addresses, numbers with
@@ -114,21 +112,13 @@ interface Cut {
   level: number;
 }
 
-interface Segmenters {
-  word: Intl.Segmenter;
-  sentence: Intl.Segmenter;
-}
+let wordSegmenter: Intl.Segmenter | undefined;
 
-let segmenters: Segmenters | undefined;
-
-function getSegmenters(): Segmenters {
+function getWordSegmenter(): Intl.Segmenter {
   // 'zh': the dictionary-based word rules cover Chinese and Japanese whatever the
   // locale; a fixed locale keeps the result independent of the host's settings.
-  segmenters ??= {
-    word: new Intl.Segmenter('zh', { granularity: 'word' }),
-    sentence: new Intl.Segmenter('zh', { granularity: 'sentence' }),
-  };
-  return segmenters;
+  wordSegmenter ??= new Intl.Segmenter('zh', { granularity: 'word' });
+  return wordSegmenter;
 }
 
 /**
@@ -162,12 +152,12 @@ export function splitText(text: string, maxChunk: number): string[] {
  */
 function findCuts(text: string): { cuts: Cut[]; words: number[] } | undefined {
   const words: number[] = []; // start, end, start, end...
-  forEachSegment(getSegmenters().word, text, 0, text.length, wordSafe, (segment, index) => {
+  for (const { segment, index } of segmentInWindows(getWordSegmenter(), text, wordSafe, WINDOW)) {
     if (SPEAKABLE.test(segment)) words.push(index, index + segment.length);
-  });
+  }
   if (words.length === 0) return undefined;
   const guarded = guardedRanges(text);
-  const sentences = sentenceStarts(text);
+  const sentences = [...sentenceWindows(text)].flatMap((window) => window.starts);
 
   const cuts: Cut[] = [];
   let g = 0;
@@ -229,71 +219,13 @@ function graphemeIndex(text: string): Int32Array | undefined {
   return g;
 }
 
-/**
- * Where UAX #29 starts a new sentence (it knows when a full stop ends an
- * abbreviation: "e.g. the"). Its rules look a few characters around, so the text
- * is segmented in overlapping windows (see forEachSegment for why windows), each
- * trusted only away from its edges.
- */
-function sentenceStarts(text: string): number[] {
-  const starts: number[] = [];
-  const margin = 64;
-  for (let from = 0; from < text.length; from += WINDOW - 2 * margin) {
-    const to = Math.min(text.length, from + WINDOW);
-    const low = from === 0 ? 0 : from + margin;
-    const high = to === text.length ? to : to - margin;
-    for (const { index } of getSegmenters().sentence.segment(text.slice(from, to))) {
-      if (from + index > low && from + index <= high) starts.push(from + index);
-    }
-    if (to === text.length) break;
-  }
-  return starts;
-}
-
-/** Text is segmented in windows of about this many code units (see forEachSegment). */
+/** Words are segmented in windows of about this many code units (see segmentInWindows). */
 const WINDOW = 512;
-
-/**
- * Calls `visit` for each segment of text[start, end), with indices into `text`.
- * V8 spends time proportional to the whole string on every segment (100 KB
- * take minutes), so the text is handed to the segmenter in windows of about
- * WINDOW code units, each ending where `safe` says a boundary is certain.
- */
-function forEachSegment(
-  segmenter: Intl.Segmenter,
-  text: string,
-  start: number,
-  end: number,
-  safe: (text: string, at: number) => boolean,
-  visit: (segment: string, index: number) => void,
-): void {
-  for (let from = start; from < end;) {
-    const to = windowEnd(text, from, end, safe);
-    for (const { segment, index } of segmenter.segment(text.slice(from, to))) visit(segment, from + index);
-    from = to;
-  }
-}
-
-function windowEnd(text: string, from: number, end: number, safe: (text: string, at: number) => boolean): number {
-  if (end - from <= WINDOW) return end;
-  for (let at = from + WINDOW; at > from + WINDOW / 2; at--) if (safe(text, at)) return at;
-  const far = Math.min(end, from + 4 * WINDOW);
-  for (let at = from + WINDOW + 1; at < far; at++) if (safe(text, at)) return at;
-  if (far === end) return end;
-  // Four windows without a safe place (a pathological text): any place that splits no code point.
-  let at = from + WINDOW;
-  while (at < end && (isLowSurrogate(text.charCodeAt(at)) || EXTENDING.test(text[at]))) at++;
-  return at;
-}
 
 /** After white space or CJK punctuation (not ASCII punctuation: "3.14") a word always ends. */
 function wordSafe(text: string, at: number): boolean {
   const before = text.charCodeAt(at - 1);
   return (isWhiteSpace(before) || CJK_PUNCTUATION.test(text[at - 1])) && !EXTENDING.test(text[at]) && !isLowSurrogate(text.charCodeAt(at));
-}
-
-function isLowSurrogate(c: number): boolean {
-  return c >= 0xdc00 && c <= 0xdfff;
 }
 
 function cutInGap(text: string, start: number, end: number): number {
@@ -431,11 +363,9 @@ class Splitter {
    */
   private graphemeCuts(start: number, end: number): number[] {
     const bounds: number[] = [];
-    let at = start;
-    for (const cluster of graphemes(this.text.slice(start, end))) {
-      if (at > start) bounds.push(at);
-      at += cluster.length;
-    }
+    // A cluster starts at i where the count of clusters started before i + 1 grows (see graphemeIndex).
+    const g = this.graphemes;
+    for (let at = start + 1; at < end; at++) if (!g || g[at + 1] > g[at]) bounds.push(at);
     const { words } = this;
     let w = this.firstWordEndingAfter(start);
     return bounds.filter((at) => {

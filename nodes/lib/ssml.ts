@@ -39,6 +39,7 @@ import { SaxesParser } from 'saxes';
 import { SPEED_RANGE } from './defaults';
 import { phrase, type Phrase, VoxcpmError } from './errors';
 import { graphemes } from './graphemes';
+import { digitWord, type NumberLanguage } from './numbers';
 
 export interface SpeechSegment {
   text: string;
@@ -89,7 +90,7 @@ export function isSsml(text: string): boolean {
   return /^\uFEFF?\s*(?:<\?xml\s[^>]*>\s*)?<speak(?=[\s>/])/.test(text);
 }
 
-type Lang = 'zh' | 'en';
+type Lang = NumberLanguage;
 type SayAsKind = 'characters' | 'digits' | 'telephone';
 
 const SAY_AS: Readonly<Record<string, SayAsKind>> = {
@@ -391,10 +392,6 @@ export function prosodyRate(value: string): number | undefined {
   return Math.round(clamped * 100) / 100;
 }
 
-const DIGITS_EN = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
-const DIGITS_ZH = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
-/** In Chinese phone numbers 1 is read yāo (幺), as in 110 幺幺零: unmistakable beside 7 (七). */
-const PHONE_DIGITS_ZH = ['零', '幺', '二', '三', '四', '五', '六', '七', '八', '九'];
 const PHONE_SYMBOLS: Readonly<Record<Lang, Readonly<Record<string, string>>>> = {
   en: { '+': 'plus', '*': 'star', '#': 'hash' },
   zh: { '+': '加', '*': '星', '#': '井' },
@@ -413,12 +410,7 @@ const PHONE_SYMBOLS: Readonly<Record<Lang, Readonly<Record<string, string>>>> = 
  *   is 幺.
  */
 export function sayAs(kind: SayAsKind, text: string, lang: Lang): string {
-  const digits = kind === 'telephone' && lang === 'zh' ? PHONE_DIGITS_ZH : lang === 'zh' ? DIGITS_ZH : DIGITS_EN;
-  const word = (ch: string) => {
-    if (/^[0-9]$/.test(ch)) return digits[Number(ch)];
-    if (/^[０-９]$/.test(ch)) return digits[ch.charCodeAt(0) - 0xff10];
-    return ch;
-  };
+  const word = (ch: string) => digitWord(ch, lang, kind === 'telephone') ?? ch;
   const join = lang === 'zh' ? '' : ' ';
   if (kind === 'characters') {
     const out: string[] = [];

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { loadNumberWords, normalizeNumbers, normalizeNumbersWith } from '../../nodes/lib/numbers';
+import { digitWord, loadNumberWords, normalizeNumbers, normalizeNumbersWith } from '../../nodes/lib/numbers';
 
 /** [input, what is spoken]: one table per rule, English and Chinese. */
 type Case = [input: string, spoken: string];
@@ -170,6 +170,15 @@ describe('normalizeNumbers', () => {
     ['PM2.5浓度35 µg/m³。', 'PM2.5浓度三十五微克每立方米。'],
   ]));
 
+  describe('units written another way (aliases) read as the unit they stand for', () => table([
+    ['Wind 12 kph.', 'Wind twelve kilometers per hour.'],
+    ['Flat 1 m2, tank 3 m3.', 'Flat one square meter, tank three cubic meters.'],
+    ['Dose 5 ml, jug 1 l.', 'Dose five milliliters, jug one liter.'],
+    ['PM2.5 35 ug/m3, PM10 12 μg/m³.', 'PM2.5 thirty-five micrograms per cubic meter, PM10 twelve micrograms per cubic meter.'],
+    ['Light 300 lux.', 'Light three hundred lux.'],
+    ['风速12 kph，水5 ml。', '风速十二公里每小时，水五毫升。'],
+  ]));
+
   describe('ordinals', () => table([
     ['The 1st, 2nd, 3rd and 22nd.', 'The first, second, third and twenty-second.'],
     ['The 11th floor.', 'The eleventh floor.'],
@@ -297,5 +306,28 @@ describe('normalizeNumbers', () => {
       assert.equal(await normalizeNumbers('1,000,000,000,000,000 grains'), 'one quadrillion grains');
       assert.equal(await normalizeNumbers('1000000000000000000'), 'one zero zero zero zero zero zero zero zero zero zero zero zero zero zero zero zero zero zero');
     });
+  });
+});
+
+describe('digitWord', () => {
+  it('gives the word of one digit, ASCII, full-width or a number 0–9, in English or Chinese', () => {
+    assert.deepEqual([...'0123456789'].map((d) => digitWord(d, 'en')), ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine']);
+    assert.equal([...'0123456789'].map((d) => digitWord(d, 'zh')).join(''), '零一二三四五六七八九');
+    assert.equal([...'０１９'].map((d) => digitWord(d, 'zh')).join(''), '零一九');
+    assert.equal(digitWord(7, 'en'), 'seven');
+    assert.equal(digitWord(0, 'zh'), '零');
+  });
+
+  it('reads 1 as 幺 in a Chinese phone number only', () => {
+    assert.equal(digitWord('1', 'zh', true), '幺');
+    assert.equal(digitWord('１', 'zh', true), '幺');
+    assert.equal(digitWord('1', 'zh'), '一');
+    assert.equal(digitWord('1', 'en', true), 'one');
+    assert.equal(digitWord('7', 'zh', true), '七');
+  });
+
+  it('gives undefined for anything but one digit', () => {
+    for (const x of ['', '12', 'a', '-1', '٣', ' 1', '.']) assert.equal(digitWord(x, 'en'), undefined, JSON.stringify(x));
+    for (const x of [-1, 10, 1.5, NaN]) assert.equal(digitWord(x, 'zh'), undefined, String(x));
   });
 });

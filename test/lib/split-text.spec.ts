@@ -323,6 +323,20 @@ describe('lib/split-text', () => {
       }
       assert.ok(pieces[pieces.length - 1].includes('Happy birthday Anna.'));
     });
+
+    it('never cuts inside a cluster in thousands of code units without a space (conjoining Hangul jamo, Devanagari)', () => {
+      for (const text of ['\u1100\u1161\u11a8'.repeat(900), 'नमस्ते'.repeat(400)]) {
+        for (const max of [10, 100, 300]) {
+          const pieces = check(text, max);
+          const starts = new Set([...GRAPHEMES.segment(text)].map((s) => s.index));
+          let at = 0;
+          for (const p of pieces) {
+            assert.ok(starts.has(at), `cut inside a grapheme cluster at ${at}`);
+            at += p.text.length;
+          }
+        }
+      }
+    });
   });
 
   describe('small pieces', () => {
