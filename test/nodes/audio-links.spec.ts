@@ -254,8 +254,10 @@ describe('msg.url: the audio at the Public URL', function () {
       const first = await expectSent({ payload: longText('First') });
       const firstWav = first.payload as Buffer;
       assert.ok(firstWav.length > 4 * 1024 * 1024, `${firstWav.length} bytes is not over the memory budget`);
-      await until(() => fs.existsSync(fileOf(first.url as string)), 'the first file written');
-      assert.ok(fs.readFileSync(fileOf(first.url as string)).equals(firstWav));
+      // The file appears when its write starts (the link serves from memory meanwhile): wait for all of it.
+      const firstFile = fileOf(first.url as string);
+      await until(() => fs.existsSync(firstFile) && fs.statSync(firstFile).size === firstWav.length, 'the first file written');
+      assert.ok(fs.readFileSync(firstFile).equals(firstWav));
       const second = await expectSent({ payload: longText('Second') });
       await until(() => ownFiles().length === 2, 'both files there');
       for (const m of [first, second]) {
