@@ -33,7 +33,7 @@ interface Task {
 /**
  * Work whose CPU time grows with its input, run in one worker thread so that
  * Node-RED's event loop never waits for it: sample conversion (the Speex
- * resampler takes ~0.05–0.4 s per minute of 48 kHz float, decoding and encoding ~0.2 s), the
+ * resampler takes ~0.03–0.15 s per minute of 48 kHz float, decoding and encoding ~0.01–0.2 s), the
  * audio steps (speed, loudness, MP3: ~0.9 s a minute for MP3; a piece's SSML rate), splitting long text
  * (Intl.Segmenter: ~100 ms for 20,000 characters) and reading large answers
  * (JSON and base64: ~0.9 s for 100 MB). Jobs run one at a time, in
