@@ -14,7 +14,7 @@ import { VoxcpmService } from '../lib/service';
 import { WARMUP_TEXT } from '../lib/defaults';
 import { Synthesizer } from '../lib/synthesis';
 import { parseWav, WavFormatError } from '../lib/wav';
-import { audioSettingsOf, readSettings, type SettingsSource } from './flow-settings';
+import { audioSettingsOf, readSettings, type SettingsSource } from '../lib/node-settings';
 import { serviceSettings } from './server-settings';
 import type { ServerCredentials, ServerNodeDef } from './types';
 

@@ -4,7 +4,7 @@ import { internalError, isVoxcpmError, shownValue, typePhrase, VoxcpmError } fro
 import type { BuiltRequest, InputMessage } from '../lib/request';
 import type { SpokenAudio } from '../lib/synthesis';
 import type { Voice } from '../lib/voice';
-import { audioSettingsOf, OUTPUT_FORMATS, readSettings, type AudioOverrides } from './flow-settings';
+import { audioSettingsOf, OUTPUT_FORMATS, readSettings, type AudioOverrides } from '../lib/node-settings';
 import { localise } from './render-error';
 import type { FlowNodeDef, ServerState, ServerUser, SpeechServer } from './types';
 import { voiceNamed, voiceOf } from './voices';

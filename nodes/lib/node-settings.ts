@@ -1,13 +1,14 @@
-import type { OutputFormat } from '../lib/audio';
-import { checkedAudioSteps, type AudioStepName, type SettingValue } from '../lib/audio-steps';
-import { AUDIO_FORMATS, isAudioFormat, SYNTHESIS_DEFAULTS, type AudioFormat } from '../lib/defaults';
-import { shownValue, VoxcpmError } from '../lib/errors';
-import { AUDIO_DEFAULTS, type AudioSettings } from '../lib/synthesis';
+import type { OutputFormat } from './audio';
+import { checkedAudioSteps, type AudioStepName, type SettingValue } from './audio-steps';
+import { AUDIO_FORMATS, isAudioFormat, SYNTHESIS_DEFAULTS, type AudioFormat } from './defaults';
+import { shownValue, VoxcpmError } from './errors';
+import { AUDIO_DEFAULTS, type AudioSettings } from './synthesis';
 
 /**
  * How a voxcpm-tts / voxcpm-clone node's settings are read, and how a message's properties
- * override them: once, for the deployed node (flow-node.ts) and for Preview (admin-routes.ts),
- * so that one value gives one result and one error text in both.
+ * override them: once, for the deployed node (glue/flow-node.ts) and for Preview
+ * (glue/admin-routes.ts), so that one value gives one result and one error text in both.
+ * Knows nothing of Node-RED: the glue hands it the node's definition or the dialog's values.
  */
 
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['wav', 'base64', 'dataurl'];

@@ -1,15 +1,15 @@
 /**
- * nodes/glue/flow-settings.ts: the one reading of a flow node's settings, used by the deployed
+ * nodes/lib/node-settings.ts: the one reading of a flow node's settings, used by the deployed
  * node and by Preview (their results through the runtime: output.spec.ts, admin-routes.spec.ts).
  */
 import assert from 'node:assert/strict';
 import { VoxcpmError } from '../../nodes/lib/errors';
 import { SYNTHESIS_DEFAULTS } from '../../nodes/lib/defaults';
-import { audioSettingsOf, readSettings } from '../../nodes/glue/flow-settings';
+import { audioSettingsOf, readSettings } from '../../nodes/lib/node-settings';
 
 const invalid = (pattern: RegExp) => (err: unknown) => err instanceof VoxcpmError && err.code === 'VOXCPM_INPUT_INVALID' && pattern.test(err.message);
 
-describe('glue/flow-settings', () => {
+describe('lib/node-settings', () => {
   it('an empty dialog (an older flow) gets every default of defaults.ts', () => {
     const settings = readSettings({});
     assert.deepEqual(
