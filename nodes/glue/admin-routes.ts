@@ -11,10 +11,10 @@ import { FileReadError, readRegularFile } from '../lib/files';
 import { referenceFromValue, REFERENCE_MAX_SECONDS, REFERENCE_MIN_SECONDS } from '../lib/reference';
 import { buildCloneRequest, buildTtsRequest } from '../lib/request';
 import { VoxcpmService } from '../lib/service';
-import { AUDIO_FORMATS, isAudioFormat, SYNTHESIS_DEFAULTS, WARMUP_TEXT } from '../lib/defaults';
-import { AUDIO_DEFAULTS, Synthesizer, type AudioSettings } from '../lib/synthesis';
-import { checkedAudioSteps } from '../lib/audio-steps';
+import { WARMUP_TEXT } from '../lib/defaults';
+import { Synthesizer } from '../lib/synthesis';
 import { parseWav, WavFormatError } from '../lib/wav';
+import { audioSettingsOf, readSettings, type SettingsSource } from '../lib/node-settings';
 import { serviceSettings } from './server-settings';
 import type { ServerCredentials, ServerNodeDef } from './types';
 
@@ -90,18 +90,12 @@ export function registerAdminRoutes(RED: NodeAPI): void {
               (file) => referenceFromPath(userDir, file, entry),
             )
           : buildTtsRequest(input, common);
-      // The text prepared as the node prepares it: SSML, cleaning, numbers, voice description, pieces.
-      const pieces = {
-        ...PLAIN,
-        maxChunk: setting(node.maxChunk, AUDIO_DEFAULTS.maxChunk),
-        pause: setting(node.pause, AUDIO_DEFAULTS.pause),
-        cleanText: typeof node.cleanText === 'boolean' ? node.cleanText : SYNTHESIS_DEFAULTS.cleanText,
-        normalizeNumbers: typeof node.normalizeNumbers === 'boolean' ? node.normalizeNumbers : SYNTHESIS_DEFAULTS.normalizeNumbers,
-      };
       const warnings = request.warnings.map((w) => w.message);
       const onWarning = (_kind: string, message: string) => void warnings.push(message);
-      // ... and its audio as the node makes it: format, bitrate, speed, loudness, rate, lead-in.
-      const audio = await synthesizer.speak(request.body, { ...pieces, ...previewAudio(node) }, { owner: 'preview', cache: false, onWarning });
+      // The text prepared and the audio made as the node would (pieces, cleaning, numbers, format,
+      // bitrate, speed, loudness, rate, lead-in): its settings read by the node's own rules.
+      const settings = audioSettingsOf({}, readSettings(node));
+      const audio = await synthesizer.speak(request.body, settings, { owner: 'preview', cache: false, onWarning });
       return { audio, warnings };
     }).then(
       ({ audio, warnings }) => {
@@ -158,37 +152,8 @@ export function registerAdminRoutes(RED: NodeAPI): void {
   });
 }
 
-/** Test connection speaks plainly (no splitting, no resampling); Preview splits as its node does. */
+/** Test connection speaks plainly: no splitting, no cleaning, no resampling. */
 const PLAIN = { maxChunk: 10_000, pause: 0, sampleRate: 0, leadIn: 0, cleanText: false, normalizeNumbers: false };
-
-// ---------------------------------------------------------------- Preview's audio steps (issue 10)
-
-/**
- * What the node's dialog says of the audio (format, MP3 bitrate, speed, loudness, rate,
- * lead-in), so that Preview plays what the node will send. A value the rules of
- * defaults.ts refuse is VOXCPM_INPUT_INVALID, as it would be for a message.
- */
-function previewAudio(node: PreviewNode): Partial<AudioSettings> {
-  const audioFormat = node.audioFormat === undefined || node.audioFormat === '' ? AUDIO_DEFAULTS.audioFormat : node.audioFormat;
-  if (!isAudioFormat(audioFormat)) {
-    throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'node.badAudioFormat', { name: 'audioFormat', value: String(audioFormat), formats: AUDIO_FORMATS.join(', ') });
-  }
-  const typed = (value: unknown, fallback: unknown) => (value === undefined || value === '' ? fallback : value);
-  const steps = checkedAudioSteps({
-    speed: { value: typed(node.speed, AUDIO_DEFAULTS.speed), name: 'speed' },
-    loudness: { value: node.loudness ?? '', name: 'loudness' },
-    mp3Bitrate: { value: typed(node.mp3Bitrate, AUDIO_DEFAULTS.mp3Bitrate), name: 'mp3Bitrate' },
-  });
-  return { audioFormat, ...steps, sampleRate: setting(node.sampleRate, 0), leadIn: setting(node.leadIn, 0) };
-}
-
-// ---------------------------------------------------------------- (end of Preview's audio steps)
-
-/** A number the editor sent, or the default when it sent none that is usable. */
-function setting(value: unknown, fallback: number): number {
-  const n = Number(value);
-  return value === undefined || value === '' || !Number.isFinite(n) || n < 0 ? fallback : n;
-}
 
 /** What an audit line says: what was done, to which server or file; never a credential. */
 interface AuditEntry {
@@ -208,24 +173,12 @@ interface RouteBody {
   credentials?: Partial<Record<CredentialKey, unknown>>;
 }
 
-interface PreviewNode {
+/** The open dialog's node: its type, voice, and the settings it sends of pieces, text and audio. */
+interface PreviewNode extends SettingsSource {
   type?: string;
   prompt?: unknown;
   reference?: unknown;
   referenceText?: unknown;
-  /** The node's piece size and pause, when the dialog sends them. */
-  maxChunk?: unknown;
-  pause?: unknown;
-  /** The node's text switches, when the dialog sends them. */
-  cleanText?: unknown;
-  normalizeNumbers?: unknown;
-  /** The node's audio settings (audio steps), when the dialog sends them. */
-  audioFormat?: unknown;
-  mp3Bitrate?: unknown;
-  speed?: unknown;
-  loudness?: unknown;
-  sampleRate?: unknown;
-  leadIn?: unknown;
 }
 
 /** The deployed settings that decide where a stored credential may go. */

@@ -1,14 +1,13 @@
 import type { Node, NodeAPI, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { encodeOutput, OutputFormat } from '../lib/audio';
-import { AUDIO_FORMATS, isAudioFormat, SYNTHESIS_DEFAULTS, type AudioFormat } from '../lib/defaults';
 import { internalError, isVoxcpmError, shownValue, typePhrase, VoxcpmError } from '../lib/errors';
-import { checkedAudioSteps, type AudioStepName, type SettingValue } from '../lib/audio-steps';
 import type { BuiltRequest, InputMessage } from '../lib/request';
-import { AUDIO_DEFAULTS, AudioSettings, SpokenAudio } from '../lib/synthesis';
-import { findVoice, type Voice } from '../lib/voice';
+import type { SpokenAudio } from '../lib/synthesis';
+import type { Voice } from '../lib/voice';
+import { audioSettingsOf, OUTPUT_FORMATS, readSettings, type AudioOverrides } from '../lib/node-settings';
 import { localise } from './render-error';
 import type { FlowNodeDef, ServerState, ServerUser, SpeechServer } from './types';
-import { deployedVoices, voiceOf } from './voices';
+import { voiceNamed, voiceOf } from './voices';
 
 /** What both builders take: the node's prompt for this message, the server's text limit, the named voices. */
 export interface CommonSettings {
@@ -22,109 +21,20 @@ export interface CommonSettings {
 /** Turns one message's input into a request body; throws VoxcpmError on bad input. */
 export type RequestBuilder = (input: InputMessage, common: CommonSettings) => Promise<BuiltRequest>;
 
-const OUTPUT_FORMATS: readonly OutputFormat[] = ['wav', 'base64', 'dataurl'];
-
 /** Status updates are batched so that a burst of messages does not flood the editor. */
 const STATUS_MS = 100;
 
-/** The properties of a message this node reads besides its text. */
-interface ControlMessage extends NodeMessageInFlow {
+/** The properties of a message this node reads besides its text (and its audio overrides). */
+interface ControlMessage extends NodeMessageInFlow, AudioOverrides {
   reset?: unknown;
   priority?: unknown;
   timeout?: unknown;
   cache?: unknown;
   outputFormat?: unknown;
-  audioFormat?: unknown;
-  cleanText?: unknown;
-  normalizeNumbers?: unknown;
-  speed?: unknown;
-  loudness?: unknown;
-  mp3Bitrate?: unknown;
   prompt?: unknown;
   audio?: unknown;
   referenceText?: unknown;
   voice?: unknown;
-}
-
-/** A node's settings, read once at deploy. */
-interface NodeSettings extends AudioSettings {
-  textProperty: string;
-  outputProperty: string;
-  streaming: boolean;
-  outputFormat: OutputFormat;
-  /** As set (checked per message, so that a bad value in an imported flow is reported, not ignored). */
-  nodeAudioFormat: unknown;
-  /** The audio steps as set, checked per message as nodeAudioFormat is. */
-  nodeSteps: { speed: unknown; loudness: unknown; mp3Bitrate: unknown };
-  /** The text switches, read at deploy (always set: the defaults fill an older flow's). */
-  cleanText: boolean;
-  normalizeNumbers: boolean;
-}
-
-function readSettings(def: FlowNodeDef): NodeSettings {
-  const num = (v: unknown, fallback: number) => (v === undefined || v === '' || !Number.isFinite(Number(v)) ? fallback : Math.max(0, Number(v)));
-  return {
-    textProperty: def.text || 'payload',
-    outputProperty: def.output || 'payload',
-    maxChunk: num(def.maxChunk, AUDIO_DEFAULTS.maxChunk),
-    pause: num(def.pause, AUDIO_DEFAULTS.pause),
-    sampleRate: num(def.sampleRate, AUDIO_DEFAULTS.sampleRate),
-    leadIn: num(def.leadIn, AUDIO_DEFAULTS.leadIn),
-    cleanText: flag(def.cleanText, SYNTHESIS_DEFAULTS.cleanText),
-    normalizeNumbers: flag(def.normalizeNumbers, SYNTHESIS_DEFAULTS.normalizeNumbers),
-    streaming: def.streaming === true || def.streaming === 'true',
-    outputFormat: OUTPUT_FORMATS.includes(def.outputFormat as OutputFormat) ? (def.outputFormat as OutputFormat) : 'wav',
-    nodeAudioFormat: def.audioFormat === undefined || def.audioFormat === '' ? SYNTHESIS_DEFAULTS.audioFormat : def.audioFormat,
-    nodeSteps: {
-      speed: def.speed === undefined || def.speed === '' ? SYNTHESIS_DEFAULTS.speed : def.speed,
-      loudness: def.loudness ?? SYNTHESIS_DEFAULTS.loudness,
-      mp3Bitrate: def.mp3Bitrate === undefined || def.mp3Bitrate === '' ? SYNTHESIS_DEFAULTS.mp3Bitrate : def.mp3Bitrate,
-    },
-  };
-}
-
-/** A checkbox setting: true or "true" on, false or "false" off, absent (an older flow) the default. */
-function flag(value: unknown, fallback: boolean): boolean {
-  if (value === true || value === 'true') return true;
-  if (value === false || value === 'false') return false;
-  return fallback;
-}
-
-/** A message's text switch (msg.cleanText, msg.normalizeNumbers): a boolean beats the node's; VOXCPM_INPUT_INVALID otherwise. */
-function switchOf(value: unknown, name: string, setting: boolean): boolean {
-  if (value === undefined || value === null) return setting;
-  if (typeof value === 'boolean') return value;
-  if (value === 'true' || value === 'false') return value === 'true';
-  throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'node.badSwitch', { name, value: shownValue(value) });
-}
-
-// ---------------------------------------------------------------- audio steps (issue 10)
-
-/**
- * The audio steps of one message: msg.speed, msg.loudness and msg.mp3Bitrate beat the
- * node's (msg.loudness "" or false turns it off); VOXCPM_INPUT_INVALID naming the field
- * for a value outside its range (defaults.ts), before any request.
- */
-function audioStepsOf(msg: ControlMessage, settings: NodeSettings): Pick<AudioSettings, 'speed' | 'loudness' | 'mp3Bitrate'> {
-  const pick = (name: AudioStepName): SettingValue => {
-    const fromMsg = msg[name] !== undefined && msg[name] !== null;
-    return { value: fromMsg ? msg[name] : settings.nodeSteps[name], name: fromMsg ? `msg.${name}` : name };
-  };
-  return checkedAudioSteps({ speed: pick('speed'), loudness: pick('loudness'), mp3Bitrate: pick('mp3Bitrate') });
-}
-
-// ---------------------------------------------------------------- (end of audio steps)
-
-/** The sample format of one message: msg.audioFormat beats the node's; VOXCPM_INPUT_INVALID for an unknown one. */
-function audioFormatOf(msg: ControlMessage, settings: NodeSettings): AudioFormat {
-  const fromMsg = msg.audioFormat !== undefined && msg.audioFormat !== null;
-  const value = fromMsg ? msg.audioFormat : settings.nodeAudioFormat;
-  if (isAudioFormat(value)) return value;
-  throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'node.badAudioFormat', {
-    name: fromMsg ? 'msg.audioFormat' : 'audioFormat',
-    value: shownValue(value),
-    formats: AUDIO_FORMATS.join(', '),
-  });
 }
 
 /**
@@ -207,7 +117,7 @@ export function runFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, build: R
   const voiceIsOwnProperty = settings.textProperty === 'voice' || (def.promptType === 'msg' && (def.prompt ?? '').trim() === 'voice');
   /** The voice of a message: msg.voice (looked up among the deployed voices), and the node's. */
   const voicesOf = (msg: ControlMessage): Pick<CommonSettings, 'messageVoice' | 'nodeVoice'> => ({
-    messageVoice: voiceIsOwnProperty || msg.voice === undefined || msg.voice === null ? undefined : findVoice(msg.voice, deployedVoices(RED)),
+    messageVoice: voiceIsOwnProperty ? undefined : voiceNamed(RED, msg.voice),
     nodeVoice: nodeVoice(),
   });
   /** A status with the voice spoken with appended (translated here: a catalog key cannot carry a name). */
@@ -287,13 +197,7 @@ export function runFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, build: R
     if (!OUTPUT_FORMATS.includes(format)) {
       throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'node.badOutputFormat', { formats: OUTPUT_FORMATS.join(', ') });
     }
-    const audioSettings: AudioSettings = {
-      ...settings,
-      audioFormat: audioFormatOf(msg, settings),
-      cleanText: switchOf(msg.cleanText, 'msg.cleanText', settings.cleanText),
-      normalizeNumbers: switchOf(msg.normalizeNumbers, 'msg.normalizeNumbers', settings.normalizeNumbers),
-      ...audioStepsOf(msg, settings),
-    };
+    const audioSettings = audioSettingsOf(msg, settings);
     const input: InputMessage = {
       payload: RED.util.getMessageProperty(msg, settings.textProperty),
       prompt: msg.prompt,

@@ -1,7 +1,7 @@
 import type { TtsRequestBody } from './client';
 import { ErrorKey, phrase, typePhrase, VoxcpmError } from './errors';
 import { Reference, referenceFromValue } from './reference';
-import { chooseVoice, isCloned, type GivenSettings, type GivenValue, type Voice, type VoiceChoice } from './voice';
+import { chooseVoice, type GivenSettings, type GivenValue, type Voice, type VoiceChoice } from './voice';
 
 /**
  * The msg-to-request rules of the two flow nodes. Precedence, highest first:
@@ -102,6 +102,11 @@ function codePoints(text: string, max: number): number {
 }
 
 export function buildTtsRequest(msg: InputMessage, settings: TtsSettings): BuiltRequest {
+  return ttsRequest(msg, settings).built;
+}
+
+/** buildTtsRequest's request, and chooseVoice's choice it was built from. */
+function ttsRequest(msg: InputMessage, settings: TtsSettings): { built: BuiltRequest; choice: VoiceChoice } {
   const fields = payloadFields(msg);
   const text = readText(msg, fields);
   const choice = chooseVoice(voiceLevels(msg, fields, settings, false));
@@ -117,53 +122,50 @@ export function buildTtsRequest(msg: InputMessage, settings: TtsSettings): Built
       message: `voxcpm-tts does not clone voices: ${dropped.join(', ')} ignored. Use a voxcpm-clone node for reference audio.`,
     });
   }
-  return { body: { text, prompt, audio: '', reference_text: '' }, audioDigest: '', warnings, voice: choice.voice?.name.trim() };
+  const built = { body: { text, prompt, audio: '', reference_text: '' }, audioDigest: '', warnings, voice: choice.voice?.name.trim() };
+  return { built, choice };
 }
 
 export async function buildCloneRequest(msg: InputMessage, settings: CloneSettings, loadFile: ReferenceLoader): Promise<BuiltRequest> {
   const fields = payloadFields(msg);
   const text = readText(msg, fields);
   const choice = chooseVoice(voiceLevels(msg, fields, settings, true));
-  let prompt = pickString([choice.prompt]) ?? '';
+  const prompt = pickString([choice.prompt]) ?? '';
   const referenceText = pickString([choice.referenceText]) ?? '';
   if (settings.maxTextChars !== undefined) checkTextLimits({ text, prompt, reference_text: referenceText }, settings.maxTextChars);
-  const warnings: RequestWarning[] = [];
+  const built: BuiltRequest = { body: { text, prompt, audio: '', reference_text: '' }, audioDigest: '', warnings: [], voice: choice.voice?.name.trim() };
 
   const reference = await referenceOf(choice, loadFile);
-  if (!reference) {
-    // A designed voice (named) speaks without reference, on voxcpm-clone too.
-    if (choice.voice) return { body: { text, prompt, audio: '', reference_text: '' }, audioDigest: '', warnings, voice: choice.voice.name.trim() };
-    throw new VoxcpmError(
-      'VOXCPM_AUDIO_MISSING',
-      'request.noReference',
-    );
-  }
-  if (reference.warning) warnings.push(reference.warning);
-  prompt = ultimatePrompt(prompt, referenceText, warnings);
-  return {
-    body: { text, prompt, audio: reference.base64, reference_text: referenceText.trim() === '' ? '' : referenceText },
-    audioDigest: reference.digest,
-    warnings,
-    voice: choice.voice?.name.trim(),
-  };
+  if (reference) return withReference(built, reference, referenceText);
+  // A designed voice (named) speaks without reference, on voxcpm-clone too.
+  if (choice.voice) return built;
+  throw new VoxcpmError('VOXCPM_AUDIO_MISSING', 'request.noReference');
 }
 
 /**
- * voxcpm-tts with its settings' named voices: a cloned voice sends its reference (and
- * transcript), the one way voxcpm-tts sends reference audio; otherwise buildTtsRequest.
- * Rejects as buildTtsRequest does, and as Voice.loadReference does.
+ * voxcpm-tts with its settings' named voices: when chooseVoice picked a cloned voice, its
+ * reference (and transcript) is sent, the one way voxcpm-tts sends reference audio; otherwise
+ * buildTtsRequest. Rejects as buildTtsRequest does, and as Voice.loadReference does.
  */
 export async function buildTtsVoiceRequest(msg: InputMessage, settings: TtsSettings): Promise<BuiltRequest> {
-  const built = buildTtsRequest(msg, settings);
-  const voice = settings.messageVoice ?? settings.nodeVoice;
-  if (!voice || !isCloned(voice)) return built;
-  const referenceText = voice.referenceText.trim() === '' ? '' : voice.referenceText;
+  const { built, choice } = ttsRequest(msg, settings);
+  // voxcpm-tts takes no audio from a message: a reference can only be a cloned voice's.
+  if (choice.reference?.from !== 'voice') return built;
+  const referenceText = pickString([choice.referenceText]) ?? '';
   if (settings.maxTextChars !== undefined) checkTextLimits({ ...built.body, reference_text: referenceText }, settings.maxTextChars);
-  const reference = await voice.loadReference();
+  return withReference(built, await choice.reference.voice.loadReference(), referenceText);
+}
+
+/**
+ * A request without reference given its reference audio and transcript ("" or blank: none);
+ * with a transcript (ultimate cloning) the prompt is dropped, with a warning.
+ */
+function withReference(built: BuiltRequest, reference: Reference, referenceText: string): BuiltRequest {
   const warnings = [...built.warnings];
   if (reference.warning) warnings.push(reference.warning);
-  const prompt = ultimatePrompt(built.body.prompt, referenceText, warnings);
-  return { ...built, body: { ...built.body, prompt, audio: reference.base64, reference_text: referenceText }, audioDigest: reference.digest, warnings };
+  const transcript = referenceText.trim() === '' ? '' : referenceText;
+  const prompt = ultimatePrompt(built.body.prompt, transcript, warnings);
+  return { ...built, body: { ...built.body, prompt, audio: reference.base64, reference_text: transcript }, audioDigest: reference.digest, warnings };
 }
 
 /**

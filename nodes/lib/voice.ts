@@ -38,35 +38,55 @@ export function isCloned(voice: Voice): boolean {
   return voice.reference.trim() !== '';
 }
 
+/**
+ * The deployed voices by name (voiceKey), built once per deploy and looked up per message: with
+ * two voices of one name, the first in flow order (a deploy-time warning).
+ */
+export class VoiceIndex {
+  private readonly byKey = new Map<string, Voice>();
+
+  /** `voices` in flow order; unnamed voices are left out. */
+  constructor(voices: readonly Voice[]) {
+    for (const v of voices) {
+      const key = voiceKey(v.name);
+      if (key !== '' && !this.byKey.has(key)) this.byKey.set(key, v);
+    }
+  }
+
+  /** The voice of a key (voiceKey), or undefined. */
+  get(key: string): Voice | undefined {
+    return this.byKey.get(key);
+  }
+
+  /** The voices' names, each once, in flow order. */
+  names(): string[] {
+    return [...this.byKey.values()].map((v) => v.name.trim());
+  }
+}
+
 /** The voices' names, each once (by voiceKey), in the order given; unnamed voices left out. */
 export function voiceNames(voices: readonly Voice[]): string[] {
-  const seen = new Set<string>();
-  const names: string[] = [];
-  for (const v of voices) {
-    const key = voiceKey(v.name);
-    if (key === '' || seen.has(key)) continue;
-    seen.add(key);
-    names.push(v.name.trim());
-  }
-  return names;
+  return new VoiceIndex(voices).names();
 }
 
 /**
- * The voice msg.voice names among `voices` (deployed, in flow order: with two of one name, the
- * first). undefined when msg.voice is absent, null or blank (the node's voice then applies).
+ * The voice msg.voice names among `voices`: the deployed voices in flow order (with two of one
+ * name, the first), or a function giving their index, called only when there is a name to look
+ * up. undefined when msg.voice is absent, null or blank (the node's voice then applies).
  * Throws VOXCPM_INPUT_INVALID when it is not text, or names no voice: the message lists the
  * voices that exist, names only.
  */
-export function findVoice(wanted: unknown, voices: readonly Voice[]): Voice | undefined {
+export function findVoice(wanted: unknown, voices: readonly Voice[] | (() => VoiceIndex)): Voice | undefined {
   if (wanted === undefined || wanted === null) return undefined;
   if (typeof wanted !== 'string') {
     throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'voice.notText', { type: typePhrase(wanted) });
   }
   const key = voiceKey(wanted);
   if (key === '') return undefined;
-  const found = voices.find((v) => voiceKey(v.name) === key);
+  const index = typeof voices === 'function' ? voices() : new VoiceIndex(voices);
+  const found = index.get(key);
   if (found) return found;
-  const names = voiceNames(voices);
+  const names = index.names();
   const shown = wanted.trim().length > MAX_SHOWN_NAME ? `${wanted.trim().slice(0, MAX_SHOWN_NAME - 1)}…` : wanted.trim();
   if (names.length === 0) throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'voice.noVoices', { name: shown });
   throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'voice.unknown', { name: shown, names: names.join(', ') });

@@ -5,12 +5,14 @@ import { audioDigest, Reference } from '../../nodes/lib/reference';
 import {
   buildCloneRequest,
   buildTtsRequest,
+  buildTtsVoiceRequest,
   BuiltRequest,
   CloneSettings,
   InputMessage,
   ReferenceLoader,
   TtsSettings,
 } from '../../nodes/lib/request';
+import type { Voice } from '../../nodes/lib/voice';
 import { pcm16Mono, sampleBytes } from './wav-fixtures';
 
 const NODE_PROMPT = 'node prompt';
@@ -510,6 +512,62 @@ describe('lib/request', () => {
         assert.equal(built.body.prompt, '');
         assert.deepEqual(built.warnings, []);
       });
+    });
+  });
+  describe('buildTtsVoiceRequest: what chooseVoice decided, with a cloned voice\'s reference', () => {
+    /** A voice counting its reference reads. */
+    function named(name: string, more: Partial<Voice> = {}): Voice & { reads: number } {
+      const v: Voice & { reads: number } = {
+        name,
+        prompt: `${name} prompt`,
+        reference: '',
+        referenceText: '',
+        reads: 0,
+        loadReference: async (): Promise<Reference> => (v.reads++, FILE_REFERENCE),
+        ...more,
+      };
+      return v;
+    }
+
+    it('no voice, or a designed one: buildTtsRequest\'s request, nothing read', async () => {
+      const msg = { payload: 'Hello' };
+      assert.deepEqual(await buildTtsVoiceRequest(msg, ttsSettings), buildTtsRequest(msg, ttsSettings));
+      const butler = named(' Butler ');
+      const built = await buildTtsVoiceRequest(msg, { ...ttsSettings, nodeVoice: butler });
+      assert.deepEqual(built.body, { text: 'Hello', prompt: ' Butler  prompt', audio: '', reference_text: '' });
+      assert.equal(built.voice, 'Butler');
+    });
+
+    it('a cloned node voice sends its reference and transcript; the prompt is dropped with a warning, msg.audio stays ignored', async () => {
+      const anna = named('Anna', { reference: 'anna.wav', referenceText: 'anna words' });
+      const built = await buildTtsVoiceRequest({ payload: 'Hello', audio: WAV10 }, { ...ttsSettings, nodeVoice: anna });
+      assertBodyShape(built);
+      assert.deepEqual(built.body, { text: 'Hello', prompt: '', audio: FILE_REFERENCE.base64, reference_text: 'anna words' });
+      assert.equal(built.audioDigest, FILE_REFERENCE.digest);
+      assert.equal(built.voice, 'Anna');
+      assert.deepEqual(built.warnings.map((w) => w.kind), ['audio-dropped', 'prompt-dropped']);
+      assert.equal(anna.reads, 1);
+    });
+
+    it('a cloned voice with a blank transcript keeps the prompt (msg.prompt beats the voice\'s)', async () => {
+      const anna = named('Anna', { reference: 'anna.wav', referenceText: '   ' });
+      const built = await buildTtsVoiceRequest({ payload: 'Hello', prompt: 'cheerful' }, { ...ttsSettings, messageVoice: anna });
+      assert.deepEqual(built.body, { text: 'Hello', prompt: 'cheerful', audio: FILE_REFERENCE.base64, reference_text: '' });
+      assert.deepEqual(built.warnings, []);
+    });
+
+    it('msg.voice beats the node\'s voice as chooseVoice says: a designed msg.voice over a cloned node voice sends no reference', async () => {
+      const anna = named('Anna', { reference: 'anna.wav', referenceText: 'anna words' });
+      const built = await buildTtsVoiceRequest({ payload: 'Hello' }, { ...ttsSettings, nodeVoice: anna, messageVoice: named('News') });
+      assert.deepEqual(built.body, { text: 'Hello', prompt: 'News prompt', audio: '', reference_text: '' });
+      assert.equal(built.voice, 'News');
+      assert.equal(anna.reads, 0);
+    });
+
+    it('a transcript over the text limit is refused before the reference is read', async () => {
+      const anna = named('Anna', { reference: 'anna.wav', referenceText: 'x'.repeat(30) });
+      await assert.rejects(buildTtsVoiceRequest({ payload: 'Hello' }, { ...ttsSettings, maxTextChars: 20, nodeVoice: anna }), isCode('VOXCPM_INPUT_INVALID'));
+      assert.equal(anna.reads, 0);
     });
   });
 });

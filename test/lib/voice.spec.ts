@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { VoxcpmError } from '../../nodes/lib/errors';
 import type { Reference } from '../../nodes/lib/reference';
-import { chooseVoice, earlierNamesake, findVoice, isCloned, voiceKey, voiceNames, type Voice, type VoiceLevels } from '../../nodes/lib/voice';
+import { chooseVoice, earlierNamesake, findVoice, isCloned, VoiceIndex, voiceKey, voiceNames, type Voice, type VoiceLevels } from '../../nodes/lib/voice';
 
 function voice(name: string, more: Partial<Voice> = {}): Voice {
   return {
@@ -40,6 +40,27 @@ describe('lib/voice', () => {
       assert.throws(() => findVoice('Bob', []), isInvalid(/no voxcpm-voice node is deployed/));
       assert.throws(() => findVoice(42, all), isInvalid(/msg\.voice is a number/));
       assert.throws(() => findVoice('x'.repeat(500), all), (err: unknown) => err instanceof VoxcpmError && err.message.length < 200);
+    });
+
+    it('VoiceIndex: the first voice of each name in flow order, unnamed ones left out; findVoice gives the same through it', () => {
+      const twin = voice(' ANNA ');
+      const index = new VoiceIndex([voice(''), ...all, twin]);
+      assert.equal(index.get('anna'), anna, 'of two with one name, the first');
+      assert.equal(index.get(''), undefined);
+      assert.deepEqual(index.names(), ['Anna', 'Butler', '新闻']);
+      assert.equal(findVoice(' anna', () => index), anna);
+      assert.throws(() => findVoice('Bob', () => index), isInvalid(/^msg\.voice "Bob" names no voice; the voices are: Anna, Butler, 新闻$/));
+      assert.throws(() => findVoice('Bob', () => new VoiceIndex([])), isInvalid(/no voxcpm-voice node is deployed/));
+    });
+
+    it('a lazy index is built only when there is a name to look up (absent, null, blank or not text: never)', () => {
+      let built = 0;
+      const lazy = () => (built++, new VoiceIndex(all));
+      for (const v of [undefined, null, '', '  \t ']) assert.equal(findVoice(v, lazy), undefined);
+      assert.throws(() => findVoice(42, lazy), isInvalid(/msg\.voice is a number/));
+      assert.equal(built, 0);
+      assert.equal(findVoice('Butler', lazy), butler);
+      assert.equal(built, 1);
     });
 
     it('voiceNames leaves out unnamed voices; earlierNamesake finds the first of two with one name', () => {

@@ -259,6 +259,21 @@ describe('admin routes (Test connection, Preview, reference recordings)', functi
       assert.deepEqual(calls(sim).map((r) => (r.body as Record<string, string>).text), ['**Hi** 🔥 21°C']);
     });
 
+    it('reads the dialog\'s settings as the deployed node does: switches as "true"/"false", a bad format quoted in the node\'s words', async () => {
+      await load();
+      const preview = (node: Record<string, unknown>, text: string) =>
+        helper.request().post('/voxcpm/preview').send({ server: { id: IDS.server, config: { url } }, node: { type: 'voxcpm-tts', ...node }, text });
+      await preview({ cleanText: 'false', normalizeNumbers: 'false' }, '**Hi** 21').buffer(true).parse(binary).expect(200);
+      await preview({ cleanText: 'true', normalizeNumbers: 'true' }, '**Hi** 21').buffer(true).parse(binary).expect(200);
+      assert.deepEqual(calls(sim).map((r) => (r.body as Record<string, string>).text), ['**Hi** 21', 'Hi twenty-one']);
+      const bad = await preview({ audioFormat: 'flac' }, 'Hi');
+      assert.equal(bad.status, 400);
+      assert.equal(bad.body.code, 'VOXCPM_INPUT_INVALID');
+      // The words a voxcpm-tts node with this setting says (output.spec.ts).
+      assert.match(bad.body.message, /^audioFormat is "flac"; it must be one of wav, wav16, mp3$/);
+      assert.equal(calls(sim).length, 2, 'refused before any request');
+    });
+
     it('voxcpm-clone without a reference file: 400 VOXCPM_AUDIO_MISSING', async () => {
       await load();
       const res = await helper

@@ -215,6 +215,24 @@ describe('named voices (voxcpm-voice, msg.voice) through a real Node-RED runtime
       assert.equal(msg.voice, 'a prompt, not a name');
     });
 
+    it('a redeploy of the voices only (modified nodes) is seen by the next msg.voice: renamed, re-prompted', async () => {
+      const voices = (name: string, prompt: string): VoiceProps[] => [butler, { id: 'v-anna', name, prompt }];
+      const flowOf = (list: VoiceProps[]): FlowItem[] => [...buildFlow({ url, type: 'voxcpm-tts' }), ...list.map((v) => ({ type: 'voxcpm-voice', ...v }))];
+      await load({ type: 'voxcpm-tts' }, voices('Anna', 'first'));
+      await expectSent({ payload: 'one', voice: 'anna' });
+      assert.equal(lastBody(sim).prompt, 'first');
+      // The flow node stays as it is: only the voice node is stopped and started again.
+      const node = helper.getNode(IDS.node);
+      await helper.setFlows(flowOf(voices('Anne', 'second')), 'nodes');
+      assert.equal(helper.getNode(IDS.node), node, 'the flow node was not redeployed');
+      const msg = await expectSent({ payload: 'two', voice: 'Anne' });
+      assert.equal(lastBody(sim).prompt, 'second');
+      assert.equal(msg.voice, 'Anne');
+      const err = await expectCaught({ payload: 'three', voice: 'Anna' });
+      assert.equal(codeOf(err), 'VOXCPM_INPUT_INVALID');
+      assert.match(err.error.message, /"Anna" names no voice; the voices are: Butler, Anne$/);
+    });
+
     it('two voices with one name (any case, spaces): a warning at deploy; msg.voice speaks with the first', async () => {
       await load({ type: 'voxcpm-tts' }, [
         { id: 'v-a1', name: 'Anna', prompt: 'first' },
