@@ -108,7 +108,7 @@ export function registerAdminRoutes(RED: NodeAPI): void {
           ...(warnings.length > 0 ? { 'X-VoxCPM-Warnings': encodeURIComponent(JSON.stringify(warnings)) } : {}),
           'Cache-Control': 'no-store',
         });
-        res.send(audio.wav);
+        res.send(audio.file);
       },
       (err: unknown) => (audit(req, entry, err), sendError(RED, res, err)),
     );

@@ -164,7 +164,7 @@ export function runFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, build: R
   /** Puts the audio, and what is known of it, on the message. */
   const deliver = (msg: NodeMessageInFlow, audio: SpokenAudio, format: OutputFormat) => {
     const { info, contentType } = audio;
-    RED.util.setMessageProperty(msg, settings.outputProperty, encodeOutput(audio.wav, format, contentType), true);
+    RED.util.setMessageProperty(msg, settings.outputProperty, encodeOutput(audio.file, format, contentType), true);
     Object.assign(msg, {
       sampleRate: info.sampleRate,
       duration: Math.round(info.duration * 1000) / 1000,
@@ -177,7 +177,7 @@ export function runFlowNode(RED: NodeAPI, node: Node, def: FlowNodeDef, build: R
     if (info.bitDepth === undefined) delete (msg as { bitDepth?: unknown }).bitDepth;
     // What flows on may be changed in place downstream; speakers get an unchanging copy,
     // at a .wav or .mp3 link by its content type.
-    const url = server?.publishes ? server.publish(audio.kept ?? Buffer.from(audio.wav), audio.contentType, (text) => node.warn(text)) : undefined;
+    const url = server?.publishes ? server.publish(audio.kept ?? Buffer.from(audio.file), audio.contentType, (text) => node.warn(text)) : undefined;
     if (url) Object.assign(msg, { url });
     if (audio.reportedSampleRate !== undefined) {
       warnOnce(

@@ -76,7 +76,7 @@ const SLICE_MS = 20;
 
 export interface SpokenAudio {
   /** The file: a WAV, or an MP3 when `contentType` says audio/mpeg. */
-  wav: Buffer;
+  file: Buffer;
   info: AudioInfo;
   contentType: AudioContentType;
   /** True when it came from the cache, without a server call. */
@@ -84,8 +84,8 @@ export interface SpokenAudio {
   /** The server's JSON sample_rate when it disagreed with the header. */
   reportedSampleRate?: number;
   /**
-   * A copy of `wav` that nothing will change, made when asked (`keep`) or for the
-   * cache: one copy serves the cache and msg.url, while `wav` flows on.
+   * A copy of `file` that nothing will change, made when asked (`keep`) or for the
+   * cache: one copy serves the cache and msg.url, while `file` flows on.
    */
   kept?: Buffer;
 }
@@ -221,7 +221,7 @@ async function speak(
   // A cache hit needs nothing of a message's run: no deadline timer, no place in the queue.
   const hit = cache ? await cache.get(key) : undefined;
   const contentType = contentTypeOf(settings);
-  if (hit) return { wav: hit, info: describe(hit, contentType), contentType, cached: true };
+  if (hit) return { file: hit, info: describe(hit, contentType), contentType, cached: true };
   const run = new MessageRun(service, body, { ...options, audioDigest: digest });
   try {
     const prepared = await pieces(body, settings, run.signal, options);
@@ -302,13 +302,13 @@ async function speak(
     const mismatch = raw0.reportedSampleRate !== raw0.info.sampleRate ? raw0.reportedSampleRate : undefined;
     // A lone piece that needed no change, and that no one else holds, flows on as it came.
     const untouched = !finish && count === 1 && parts.length === 1 && !raw0.shared && parts[0].buffer === raw0.wav.buffer;
-    const wav = untouched
+    const file = untouched
       ? raw0.wav
       : finish
         ? await finishJoined(target as AudioShape, parts, bytes, settings, outputShape(raw0.info, settings), run)
         : await assemble(target as AudioShape, parts, bytes, run.signal);
-    const kept = keep(wav, cache, key, options);
-    return { wav, info: describe(wav, contentType), contentType, cached: false, reportedSampleRate: mismatch, kept };
+    const kept = keep(file, cache, key, options);
+    return { file, info: describe(file, contentType), contentType, cached: false, reportedSampleRate: mismatch, kept };
   } finally {
     run.end();
   }
@@ -341,7 +341,7 @@ async function speakPieces(
       const silences = { beforeMs, afterMs };
       const key = cache ? cacheKey(service, pieceBody, settings, 'piece', run.digest, silences, rate ?? 1) : '';
       const hit = cache ? await cache.get(key) : undefined;
-      if (hit) return { wav: hit, info: describe(hit, contentType), contentType, cached: true };
+      if (hit) return { file: hit, info: describe(hit, contentType), contentType, cached: true };
       const raw = await fetchRaw(service, run, pieceBody, index, count, undefined, settings);
       const target = pieceShape(raw.info, settings, rate !== undefined);
       const data = await withRate(await toShape(raw, target, run), target, rate, run);
@@ -351,17 +351,17 @@ async function speakPieces(
       const parts = leadIn > 0 ? [makeSilence(target, leadIn), data] : [data];
       if (tail > 0) parts.push(makeSilence(target, tail));
       const bytes = parts.reduce((n, b) => n + b.length, 0);
-      let wav: Buffer;
+      let file: Buffer;
       if (finish) {
         // Each piece goes through the steps on its own: its loudness is measured and set per piece.
-        wav = await finishJoined(target, parts, bytes, settings, outputShape(raw.info, settings), run);
+        file = await finishJoined(target, parts, bytes, settings, outputShape(raw.info, settings), run);
       } else {
         const untouched = parts.length === 1 && !raw.shared && data.buffer === raw.wav.buffer;
-        wav = untouched ? raw.wav : await assemble(target, parts, bytes, run.signal);
+        file = untouched ? raw.wav : await assemble(target, parts, bytes, run.signal);
       }
-      const kept = keep(wav, cache, key, options);
+      const kept = keep(file, cache, key, options);
       const mismatch = raw.reportedSampleRate !== undefined && raw.reportedSampleRate !== raw.info.sampleRate;
-      return { wav, info: describe(wav, contentType), contentType, cached: false, reportedSampleRate: mismatch ? raw.reportedSampleRate : undefined, kept };
+      return { file, info: describe(file, contentType), contentType, cached: false, reportedSampleRate: mismatch ? raw.reportedSampleRate : undefined, kept };
     };
     await inWindow(count, service.limits.window, run, finished, (piece, index) => {
       options.onProgress?.(index + 1, count);
@@ -701,9 +701,9 @@ export function textSettings(settings: AudioSettings): TextSettings {
 }
 
 /** One unchanging copy of new audio, for the cache and (when asked) msg.url. */
-function keep(wav: Buffer, cache: AudioCache | undefined, key: string, options: SpeakOptions): Buffer | undefined {
+function keep(file: Buffer, cache: AudioCache | undefined, key: string, options: SpeakOptions): Buffer | undefined {
   if (!cache && !options.keep) return undefined;
-  const kept = Buffer.from(wav);
+  const kept = Buffer.from(file);
   if (cache) void cache.set(key, kept, { owned: true });
   return kept;
 }

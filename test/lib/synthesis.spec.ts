@@ -17,7 +17,7 @@ const RATE = 48000;
 /** 10 ms of audio per character, whole frames. */
 const framesOf = (text: string) => Math.round(text.length * 0.01 * RATE);
 /** The WAV header of a result (these tests make WAV only). */
-const wavInfo = (audio: SpokenAudio): WavInfo => parseWav(audio.wav);
+const wavInfo = (audio: SpokenAudio): WavInfo => parseWav(audio.file);
 
 interface Behaviour {
   delay?: number;
@@ -96,7 +96,7 @@ describe('lib/synthesis', function () {
       assert.deepEqual(progress, [[1, 4], [2, 4], [3, 4], [4, 4]]);
       // The pause is silence, right after the first piece.
       const at = wavInfo(out).dataOffset + framesOf(PIECES[0]) * 4;
-      for (let i = 0; i < pause; i += 331) assert.equal(out.wav.readFloatLE(at + i * 4), 0);
+      for (let i = 0; i < pause; i += 331) assert.equal(out.file.readFloatLE(at + i * 4), 0);
     });
 
     it('resamples and adds the lead-in once, to the whole', async () => {
@@ -117,10 +117,10 @@ describe('lib/synthesis', function () {
       assert.ok(Math.abs(out.info.duration - (joined.info.duration / 2 + 0.25)) < 0.01, `${out.info.duration} vs ${joined.info.duration}`);
       const lead = Math.round(16000 * 0.25);
       const at = wavInfo(out).dataOffset;
-      for (let i = 0; i < lead; i++) assert.equal(out.wav.readFloatLE(at + 4 * i), 0, `lead-in sample ${i}`);
+      for (let i = 0; i < lead; i++) assert.equal(out.file.readFloatLE(at + 4 * i), 0, `lead-in sample ${i}`);
       // Loudness took the tone (0.3 peak, about −13.5 LUFS) down to −20 LUFS: its peak to about 0.14.
       let peak = 0;
-      for (let i = lead; i < wavInfo(out).frames; i++) peak = Math.max(peak, Math.abs(out.wav.readFloatLE(at + 4 * i)));
+      for (let i = lead; i < wavInfo(out).frames; i++) peak = Math.max(peak, Math.abs(out.file.readFloatLE(at + 4 * i)));
       assert.ok(peak < 0.25 && peak > 0.05, `peak ${peak}`);
     });
 
@@ -130,7 +130,7 @@ describe('lib/synthesis', function () {
       assert.equal(out.contentType, 'audio/mpeg');
       assert.equal(out.info.bitDepth, undefined);
       assert.equal(out.info.sampleRate, 22050);
-      assert.equal(out.wav[0], 0xff, 'MP3 frames, no WAV header');
+      assert.equal(out.file[0], 0xff, 'MP3 frames, no WAV header');
       const seconds = (PIECES.reduce((n, p) => n + framesOf(p), 0) + Math.round(RATE * 0.1) * 3) / RATE;
       assert.ok(out.info.duration >= seconds && out.info.duration < seconds + 0.1, `${out.info.duration} vs ${seconds}`);
     });
@@ -142,8 +142,8 @@ describe('lib/synthesis', function () {
       assert.deepEqual([wavInfo(out).format, out.info.bitDepth, out.info.sampleRate, out.info.channels], ['pcm', 16, RATE, 1]);
       assert.equal(wavInfo(out).frames, wavInfo(floats).frames);
       for (let i = 0; i < wavInfo(out).frames; i++) {
-        const f = floats.wav.readFloatLE(wavInfo(floats).dataOffset + 4 * i);
-        const n = out.wav.readInt16LE(wavInfo(out).dataOffset + 2 * i);
+        const f = floats.file.readFloatLE(wavInfo(floats).dataOffset + 4 * i);
+        const n = out.file.readInt16LE(wavInfo(out).dataOffset + 2 * i);
         assert.ok(Math.abs(n - Math.round(f * 32767)) <= 1, `frame ${i}: ${n} vs ${f}`);
       }
       const pieces: Piece[] = [];
@@ -177,7 +177,7 @@ describe('lib/synthesis', function () {
       await sleep(5);
       const second = await speak(as(service), body(TEXT), settings(), { owner: 'n' });
       assert.equal(second.cached, true);
-      assert.ok(second.wav.equals(first.wav));
+      assert.ok(second.file.equals(first.file));
       assert.equal(service.calls.length, PIECES.length);
       const bypass = await speak(as(service), body(TEXT), settings(), { owner: 'n', cache: false });
       assert.equal(bypass.cached, false);
