@@ -222,6 +222,21 @@ function typedView(data: Buffer, format: SampleFormat, bitDepth: number): Float3
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
+ * The samples of `data` as a typed array to read (never to write): a view when the bytes are
+ * aligned, else a view of an aligned copy. libsndfile (python-soundfile, what VoxCPM2 servers
+ * write WAV with) puts a float WAV's data at byte 58, after an 18-byte fmt and a fact chunk: the
+ * copy takes ~1 ms a minute, Buffer's per-sample reads ~70 ms. Undefined on a big-endian machine
+ * or for other layouts.
+ */
+function readableView(data: Buffer, format: SampleFormat, bitDepth: number): Float32Array | Int16Array | undefined {
+  const view = typedView(data, format, bitDepth);
+  if (view || !LITTLE_ENDIAN || !typedView(Buffer.alloc(0), format, bitDepth)) return view;
+  const aligned = Buffer.from(new ArrayBuffer(data.length));
+  data.copy(aligned);
+  return typedView(aligned, format, bitDepth);
+}
+
+/**
  * Planar samples, −1…1: 32-bit floats where they hold the source exactly (float32, 8- and
  * 16-bit PCM: half the memory and no widening copy before the resampler, which works in
  * float32), 64-bit for 24/32-bit PCM and float64.
@@ -235,14 +250,14 @@ type Channels = Array<Float32Array | Float64Array>;
  */
 export function decodeFloat32(data: Buffer, count: number): Float32Array[] {
   const frames = Math.floor(data.length / (4 * count));
-  // Float64Array only when the bytes are unaligned (or the machine big-endian): float32 values, exact.
+  // Float64Array only on a big-endian machine: float32 values, exact.
   return decode(data, { format: 'float', bitDepth: 32, channels: count }, frames).map((c) => (c instanceof Float32Array ? c : Float32Array.from(c)));
 }
 
 /** The samples as floats, one array per channel (integers scaled to -1…1). */
 function decode(data: Buffer, layout: Omit<AudioShape, 'sampleRate'>, frames: number): Channels {
   const { channels: count } = layout;
-  const view = typedView(data, layout.format, layout.bitDepth);
+  const view = readableView(data, layout.format, layout.bitDepth);
   // Mono float: the samples themselves, read in place (nothing downstream writes into its input).
   if (view instanceof Float32Array && count === 1) return [view.subarray(0, frames)];
   if (view) {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { WaveFile } from 'wavefile';
-import { convertSamples, decodeFloat32, encodeOutput, msToFrames, shapeOf } from '../../nodes/lib/audio';
+import { convertSamples, decodeFloat32, encodeOutput, msToFrames, shapeOf, wavHeader as wavHeaderOf } from '../../nodes/lib/audio';
 import { joinWavs, resampleWav, withLeadIn } from '../support/wav-ops';
 import { parseWav, WavFormatError, type SampleFormat } from '../../nodes/lib/wav';
-import { chunk, makeWav, oddListChunk, sampleBytes, WAVE_FORMAT_IEEE_FLOAT, WAVE_FORMAT_PCM } from './wav-fixtures';
+import { chunk, fmtBody, makeWav, oddListChunk, riff, sampleBytes, WAVE_FORMAT_IEEE_FLOAT, WAVE_FORMAT_PCM } from './wav-fixtures';
 
 /** A WAV made by wavefile (independent of the code under test). */
 function scratch(channels: number, sampleRate: number, code: string, samples: number[] | number[][]): Buffer {
@@ -308,6 +308,26 @@ describe('lib/audio', () => {
   });
 
   describe('resampling (convertSamples)', () => {
+    it('reads float data at an unaligned offset (libsndfile\'s byte 58) exactly as aligned data', async () => {
+      const samples = Float32Array.from({ length: 4801 }, (_, i) => Math.sin(i / 7) * 0.9 + 1e-7 * i);
+      const data = Buffer.from(samples.buffer);
+      const shape = { format: 'float' as const, bitDepth: 32, sampleRate: 48000, channels: 1 };
+      const aligned = Buffer.concat([Buffer.from(wavHeaderOf(shape, data.length)), data]);
+      // The same WAV with a fact chunk (12 bytes) and an 18-byte fmt: the data starts at byte 58.
+      const fmt18 = Buffer.concat([fmtBody({ formatTag: WAVE_FORMAT_IEEE_FLOAT, channels: 1, sampleRate: 48000, bitDepth: 32 }), Buffer.alloc(2)]);
+      const fact = Buffer.alloc(4);
+      fact.writeUInt32LE(samples.length);
+      const unaligned = riff([chunk('fmt ', fmt18), chunk('fact', fact), chunk('data', data)]);
+      assert.equal(parseWav(unaligned).dataOffset % 4, 2, 'the fixture is unaligned');
+      for (const rate of [48000, 16000, 44100]) {
+        const target = { ...shape, sampleRate: rate };
+        const a = await convertSamples(aligned, target);
+        const b = await convertSamples(unaligned, target);
+        assert.ok(a.equals(b), `→ ${rate} Hz`);
+      }
+      assert.deepEqual(decodeFloat32(unaligned.subarray(parseWav(unaligned).dataOffset), 1)[0], samples);
+    });
+
     it('resamples 48 kHz float mono to 16 kHz and 44.1 kHz', async () => {
       const wav = scratch(1, 48000, '32f', tone(4800, 48000, 440, 0.5));
       for (const rate of [16000, 44100]) {
