@@ -114,46 +114,61 @@ export async function resample(
     if (!Number.isInteger(rate) || rate < 1) throw new RangeError(`a sample rate must be a whole number of Hz, not ${String(rate)}`);
   }
   if (from === to) return channels.map((c) => Float32Array.from(c));
-  const rates = stagePlan(from, to, quality);
-  let stage = await resampleOnce(channels, rates[0], rates[1], quality);
-  for (let i = 2; i < rates.length; i++) stage = await resampleOnce(stage, rates[i - 1], rates[i], quality);
-  // Each pass rounds its length up: a chain's last may hold a sample or two past ceil(n × to / from).
-  return stage.map((c, i) => c.subarray(0, Math.ceil((channels[i].length * to) / from)));
+  return resampleThrough(channels, stagePlan(from, to, quality), quality);
 }
 
-/** One Speex pass from `from` to `to` Hz (rates already checked): see resample. */
-async function resampleOnce(channels: (Float32Array | Float64Array)[], from: number, to: number, quality: number): Promise<Float32Array[]> {
+/**
+ * Each channel through Speex passes from rates[0] to rates[1], then on to each next rate (rates
+ * already checked), streamed: a pass's output in the WebAssembly memory is the next pass's
+ * input, so that a chain copies no more than one pass (and holds no whole intermediate signal).
+ */
+async function resampleThrough(channels: (Float32Array | Float64Array)[], rates: number[], quality: number): Promise<Float32Array[]> {
   const mod = await speexModule();
-  const cap = Math.ceil((CHUNK * to) / from) + 64;
+  const from = rates[0];
+  const to = rates[rates.length - 1];
   const err = mod._malloc(4);
   const inLength = mod._malloc(4);
   const outLength = mod._malloc(4);
   const input = mod._malloc(CHUNK * 4);
-  const output = mod._malloc(cap * 4);
-  const state = mod._speex_resampler_init(1, from, to, quality, err);
+  // Pass k writes into outputs[k], room for all that one full buffer of its input makes.
+  const caps: number[] = [];
+  for (let k = 1; k < rates.length; k++) caps.push(Math.ceil(((k === 1 ? CHUNK : caps[k - 2]) * rates[k]) / rates[k - 1]) + 64);
+  const outputs = caps.map((cap) => mod._malloc(cap * 4));
+  const states: number[] = [];
   try {
-    if (state === 0) throw new RangeError(`the resampler refused ${from} Hz → ${to} Hz (error ${mod.HEAP32[err >> 2]})`);
-    const latency = mod._speex_resampler_get_input_latency(state);
+    for (let k = 1; k < rates.length; k++) {
+      const state = mod._speex_resampler_init(1, rates[k - 1], rates[k], quality, err);
+      if (state === 0) throw new RangeError(`the resampler refused ${rates[k - 1]} Hz → ${rates[k]} Hz (error ${mod.HEAP32[err >> 2]})`);
+      states.push(state);
+    }
+    // Zeros that carry every pass's filter delay out, counted in input samples of the first pass.
+    const flush = Math.min(CHUNK, 64 + states.reduce((n, state, k) => n + Math.ceil((mod._speex_resampler_get_input_latency(state) * from) / rates[k]), 0));
     return channels.map((channel) => {
       const length = Math.ceil((channel.length * to) / from);
       const out = new Float32Array(length);
-      mod._speex_resampler_reset_mem(state);
-      mod._speex_resampler_skip_zeros(state);
+      for (const state of states) {
+        mod._speex_resampler_reset_mem(state);
+        mod._speex_resampler_skip_zeros(state);
+      }
       let made = 0;
-      /** Feeds `n` samples (already in `input`), collecting the output; returns when all are taken. */
-      const feed = (n: number) => {
+      /** Runs `n` samples at `at` through pass k and on, collecting what the last pass makes. */
+      const run = (k: number, at: number, n: number) => {
         let offset = 0;
         while (offset < n) {
           // Views are taken after every call that may grow the memory (none below does; init may have).
-          const u32 = mod.HEAPU32;
-          u32[inLength >> 2] = n - offset;
-          u32[outLength >> 2] = cap;
-          const code = mod._speex_resampler_process_float(state, 0, input + offset * 4, inLength, output, outLength);
+          mod.HEAPU32[inLength >> 2] = n - offset;
+          mod.HEAPU32[outLength >> 2] = caps[k];
+          const code = mod._speex_resampler_process_float(states[k], 0, at + offset * 4, inLength, outputs[k], outLength);
           if (code !== 0) throw new Error(`the resampler failed (error ${code})`);
           const used = mod.HEAPU32[inLength >> 2];
-          const got = Math.min(mod.HEAPU32[outLength >> 2], length - made);
-          out.set(mod.HEAPF32.subarray(output >> 2, (output >> 2) + got), made);
-          made += got;
+          const got = mod.HEAPU32[outLength >> 2];
+          if (k + 1 < states.length) {
+            run(k + 1, outputs[k], got);
+          } else {
+            const kept = Math.min(got, length - made);
+            out.set(mod.HEAPF32.subarray(outputs[k] >> 2, (outputs[k] >> 2) + kept), made);
+            made += kept;
+          }
           offset += used;
           if (used === 0 && got === 0) break;
         }
@@ -161,17 +176,17 @@ async function resampleOnce(channels: (Float32Array | Float64Array)[], from: num
       for (let at = 0; at < channel.length; at += CHUNK) {
         const n = Math.min(CHUNK, channel.length - at);
         mod.HEAPF32.set(channel.subarray(at, at + n), input >> 2);
-        feed(n);
+        run(0, input, n);
       }
-      // Zeros until the filter's delay is out, then cut to the exact length.
+      // Zeros until the filters' delay is out, then cut to the exact length.
       mod.HEAPF32.fill(0, input >> 2, (input >> 2) + CHUNK);
-      for (let tries = 0; made < length && tries < 64; tries++) feed(Math.min(CHUNK, latency + 64));
+      for (let tries = 0; made < length && tries < 64; tries++) run(0, input, flush);
       if (made < length) throw new Error(`the resampler gave ${made} of ${length} samples`);
       return out;
     });
   } finally {
-    if (state !== 0) mod._speex_resampler_destroy(state);
-    for (const pointer of [err, inLength, outLength, input, output]) mod._free(pointer);
+    for (const state of states) mod._speex_resampler_destroy(state);
+    for (const pointer of [err, inLength, outLength, input, ...outputs]) mod._free(pointer);
   }
 }
 
