@@ -237,16 +237,17 @@ export class AudioCache {
    * The WAV stored under `key`, or undefined. Memory first, then disk; a disk hit is put back
    * in memory. The Buffer returned is the caller's own copy: mutating it changes nothing here
    * (a memory hit copies the bytes: about 1–2 ms for 10 MB; a disk hit that is too large for
-   * memory returns the bytes it read, without a copy).
+   * memory returns the bytes it read, without a copy). With `shared`, a memory hit is the
+   * cache's own buffer, the same one each time: the caller must never change it.
    */
-  async get(key: string): Promise<Buffer | undefined> {
+  async get(key: string, options: { shared?: boolean } = {}): Promise<Buffer | undefined> {
     checkKey(key);
     const inMemory = this.memory.get(key);
     if (inMemory) {
       this.hits++;
-      const copy = Buffer.from(inMemory);
+      const found = options.shared ? inMemory : Buffer.from(inMemory);
       await this.refresh(key);
-      return copy;
+      return found;
     }
     const fromDisk = this.dir === undefined ? undefined : await this.readDisk(this.dir, key);
     if (!fromDisk) {
@@ -261,19 +262,16 @@ export class AudioCache {
       return fromDisk;
     }
     this.remember(key, fromDisk);
-    return Buffer.from(fromDisk);
+    return options.shared ? fromDisk : Buffer.from(fromDisk);
   }
 
   /**
    * Stores `wav` under `key`: in memory when it fits, and on disk when a directory is set.
-   * The cache keeps its own copy, so the caller may go on using and mutating `wav`.
+   * The cache keeps its own copy, so the caller may go on using and mutating `wav`, unless
+   * `owned` says the caller hands the buffer over and will never change it.
    * Resolves once the file is in place (or its failure reported through onError) and the
    * directory is back under its bound. Rejects only for a bad argument (a key that cannot be a
    * file name, a value that is not a RIFF/WAVE Buffer), never for a disk problem.
-   */
-  /**
-   * Keeps `wav` under `key`. The cache keeps its own copy, unless `owned` says
-   * the caller hands the buffer over and will never change it.
    */
   async set(key: string, wav: Buffer, options: { owned?: boolean } = {}): Promise<void> {
     checkKey(key);

@@ -85,7 +85,8 @@ export interface SpokenAudio {
   reportedSampleRate?: number;
   /**
    * A copy of `file` that nothing will change, made when asked (`keep`) or for the
-   * cache: one copy serves the cache and msg.url, while `file` flows on.
+   * cache: one copy serves the cache and msg.url, while `file` flows on. For a cache
+   * hit, the cache's own buffer.
    */
   kept?: Buffer;
 }
@@ -219,9 +220,9 @@ async function speak(
   const cache = options.cache === false ? undefined : pipelineCache;
   const key = cache ? cacheKey(service, body, settings, 'whole', digest) : '';
   // A cache hit needs nothing of a message's run: no deadline timer, no place in the queue.
-  const hit = cache ? await cache.get(key) : undefined;
+  const hit = cache ? await cache.get(key, { shared: true }) : undefined;
   const contentType = contentTypeOf(settings);
-  if (hit) return { file: hit, info: describe(hit, contentType), contentType, cached: true };
+  if (hit) return fromCache(hit, contentType);
   const run = new MessageRun(service, body, { ...options, audioDigest: digest });
   try {
     const prepared = await pieces(body, settings, run.signal, options);
@@ -340,8 +341,8 @@ async function speakPieces(
       const afterMs = prepared.pieces[index].pauseAfterMs ?? 0;
       const silences = { beforeMs, afterMs };
       const key = cache ? cacheKey(service, pieceBody, settings, 'piece', run.digest, silences, rate ?? 1) : '';
-      const hit = cache ? await cache.get(key) : undefined;
-      if (hit) return { file: hit, info: describe(hit, contentType), contentType, cached: true };
+      const hit = cache ? await cache.get(key, { shared: true }) : undefined;
+      if (hit) return fromCache(hit, contentType);
       const raw = await fetchRaw(service, run, pieceBody, index, count, undefined, settings);
       const target = pieceShape(raw.info, settings, rate !== undefined);
       const data = await withRate(await toShape(raw, target, run), target, rate, run);
@@ -698,6 +699,14 @@ export function textSettings(settings: AudioSettings): TextSettings {
     cleanText: settings.cleanText ?? SYNTHESIS_DEFAULTS.cleanText,
     normalizeNumbers: settings.normalizeNumbers ?? SYNTHESIS_DEFAULTS.normalizeNumbers,
   };
+}
+
+/**
+ * A cache hit: the flow gets its own copy, while msg.url gets the cache's own unchanging
+ * buffer (`kept`), the same each time, so that a repeated phrase keeps one link (url-store.ts).
+ */
+function fromCache(shared: Buffer, contentType: AudioContentType): SpokenAudio {
+  return { file: Buffer.from(shared), info: describe(shared, contentType), contentType, cached: true, kept: shared };
 }
 
 /** One unchanging copy of new audio, for the cache and (when asked) msg.url. */

@@ -82,6 +82,8 @@ const DISK_RETRY_MS = 60_000;
  */
 export class UrlStore {
   private readonly entries = new Map<string, Entry>();
+  /** The token of each kept buffer: the same bytes put again (a cache hit) keep their link. */
+  private readonly tokens = new WeakMap<Buffer, string>();
   private memoryUsed = 0;
   private diskUsed = 0;
   private folder?: string;
@@ -124,12 +126,22 @@ export class UrlStore {
    * a file is written in the background while the bytes serve; if that write
    * fails, the result stays in memory for its link life (so its link works),
    * `onLateFailure` is told, and results that need a file are refused for a minute.
+   * The same Buffer object put again while its link lives (a cache hit: the cache
+   * hands out its own buffer) gets the same token, living until the later of the two ends.
    */
   put(bytes: Buffer, contentType: AudioContentType, ttlMs: number, onLateFailure?: (err: Error) => void): Kept | Refused {
     const size = bytes.length;
-    const token = randomBytes(16).toString('hex');
     const extension = LINK_EXTENSIONS[contentType];
-    const entry: Entry = { contentType, size, expiresAt: Date.now() + ttlMs, bytes };
+    const expiresAt = Date.now() + ttlMs;
+    const known = this.tokens.get(bytes);
+    const alive = known === undefined ? undefined : this.entries.get(known);
+    if (known && alive && alive.contentType === contentType && alive.expiresAt > Date.now()) {
+      // The very buffer again (the cache hands out its own): one link, living as long as the longer.
+      alive.expiresAt = Math.max(alive.expiresAt, expiresAt);
+      return { token: known, extension, where: alive.file ? 'disk' : 'memory' };
+    }
+    const token = randomBytes(16).toString('hex');
+    const entry: Entry = { contentType, size, expiresAt, bytes };
     if (size <= this.limits.spillAboveBytes && this.memoryUsed + size <= this.limits.memoryBytes) {
       this.memoryUsed += size;
       this.add(token, entry);
@@ -213,6 +225,7 @@ export class UrlStore {
 
   private add(token: string, entry: Entry): void {
     this.entries.set(token, entry);
+    if (entry.bytes) this.tokens.set(entry.bytes, token);
     this.arm(token, entry);
   }
 

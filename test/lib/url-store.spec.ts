@@ -41,7 +41,8 @@ describe('lib/url-store', function () {
       const store = new UrlStore();
       const wav = Buffer.from('RIFF....WAVE');
       const a = kept(store.put(wav, 'audio/wav', 60000));
-      const b = kept(store.put(wav, 'audio/wav', 60000));
+      // Equal bytes in another buffer: another result, another link.
+      const b = kept(store.put(Buffer.from(wav), 'audio/wav', 60000));
       assert.match(a.token, /^[0-9a-f]{32}$/);
       assert.notEqual(a.token, b.token);
       assert.deepEqual(a, { token: a.token, extension: 'wav', where: 'memory' });
@@ -67,6 +68,26 @@ describe('lib/url-store', function () {
         assert.equal(store.open(t, 'wav'), undefined, JSON.stringify(t));
         assert.equal(store.get(t), undefined, JSON.stringify(t));
       }
+      store.clear();
+    });
+
+    it('the same buffer put again (a cache hit) keeps its link, which lives until the later end; not once expired', async () => {
+      const store = new UrlStore();
+      const wav = Buffer.from('RIFF....WAVE');
+      const first = kept(store.put(wav, 'audio/wav', 100));
+      await sleep(50);
+      const again = kept(store.put(wav, 'audio/wav', 1000));
+      assert.equal(again.token, first.token);
+      assert.deepEqual(store.usage, { memory: wav.length, disk: 0, results: 1 });
+      await sleep(100);
+      assert.ok(store.open(first.token, 'wav'), 'still served after the first life, within the second');
+      // Another content type is another link.
+      assert.notEqual(kept(store.put(wav, 'audio/mpeg', 60000)).token, first.token);
+      // Once its link has expired, the same buffer gets a new one.
+      const other = Buffer.from('RIFF....WAVE');
+      const short = kept(store.put(other, 'audio/wav', 20));
+      await sleep(60);
+      assert.notEqual(kept(store.put(other, 'audio/wav', 60000)).token, short.token);
       store.clear();
     });
 
@@ -132,6 +153,20 @@ describe('lib/url-store', function () {
       assert.equal(store.open(first.token, 'wav'), undefined);
       assert.deepEqual(ownFiles(folder), []);
       assert.equal(kept(store.put(bytes(600), 'audio/wav', 60000)).where, 'disk');
+      store.clear();
+    });
+
+    it('the same buffer put again after it went to a file keeps its link: the file is written once', async () => {
+      const folder = tmp();
+      const store = new UrlStore(SMALL);
+      await store.start(folder);
+      const data = bytes(60, 9);
+      const k = kept(store.put(data, 'audio/wav', 60000));
+      await until(() => store.open(k.token, 'wav')?.file !== undefined, 'written');
+      const again = kept(store.put(data, 'audio/wav', 60000));
+      assert.deepEqual(again, k);
+      assert.equal(ownFiles(folder).length, 1);
+      assert.deepEqual(store.usage, { memory: 0, disk: 60, results: 1 });
       store.clear();
     });
 

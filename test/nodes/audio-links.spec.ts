@@ -110,10 +110,10 @@ describe('msg.url: the audio at the Public URL', function () {
     assert.equal(unknown.status, 404);
     const garbage = await fetch(`${nodeBase}/voxcpm/audio/..%2f..%2fetc%2fpasswd`);
     assert.equal(garbage.status, 404);
-    // A cached result gets a link of its own too.
+    // A cached result gets a link too: the first one, while it lives.
     const again = await expectSent({ payload: 'play me on the speaker' });
     assert.equal(again.cached, true);
-    assert.notEqual(again.url, link);
+    assert.equal(again.url, link);
     assert.equal((await fetch(again.url as string)).status, 200);
   });
 
@@ -152,6 +152,25 @@ describe('msg.url: the audio at the Public URL', function () {
     (msg.payload as Buffer).fill(0, 44);
     const res = await fetch(msg.url as string);
     assert.ok(Buffer.from(await res.arrayBuffer()).equals(original), 'msg.url serves the changed bytes');
+  });
+
+  // A repeated phrase comes from the cache: it keeps the first message's link (no new copy, no
+  // second file for a long one), and each message still has a payload of its own to change.
+  it('a repeated phrase (a cache hit) keeps the link of the first; changing either payload changes nothing served', async () => {
+    await loadServed();
+    const first = await expectSent({ payload: 'say it again' });
+    const original = Buffer.from(first.payload as Buffer);
+    (first.payload as Buffer).fill(0, 44);
+    const second = await expectSent({ payload: 'say it again' });
+    assert.equal(second.cached, true);
+    assert.equal(second.url, first.url);
+    assert.ok((second.payload as Buffer).equals(original), 'the cache kept the bytes as they came');
+    (second.payload as Buffer).fill(0, 44);
+    const res = await fetch(second.url as string);
+    assert.ok(Buffer.from(await res.arrayBuffer()).equals(original), 'msg.url serves the bytes as they came');
+    const third = await expectSent({ payload: 'say it again' });
+    assert.equal(third.url, first.url);
+    assert.ok((third.payload as Buffer).equals(original));
   });
 
   it('an MP3 result (audio/mpeg) is a .mp3 link served as audio/mpeg, from memory and from a file, with ranges and HEAD', async () => {
