@@ -126,16 +126,24 @@ async function resampleThrough(channels: (Float32Array | Float64Array)[], rates:
   const mod = await speexModule();
   const from = rates[0];
   const to = rates[rates.length - 1];
-  const err = mod._malloc(4);
-  const inLength = mod._malloc(4);
-  const outLength = mod._malloc(4);
-  const input = mod._malloc(CHUNK * 4);
   // Pass k writes into outputs[k], room for all that one full buffer of its input makes.
   const caps: number[] = [];
   for (let k = 1; k < rates.length; k++) caps.push(Math.ceil(((k === 1 ? CHUNK : caps[k - 2]) * rates[k]) / rates[k - 1]) + 64);
-  const outputs = caps.map((cap) => mod._malloc(cap * 4));
+  const pointers: number[] = [];
+  /** `bytes` of the module's memory; malloc answers 0 when the memory cannot grow. */
+  const allocate = (bytes: number) => {
+    const pointer = mod._malloc(bytes);
+    if (pointer === 0) throw new RangeError(`the resampler could not get ${Math.ceil(bytes / 1024)} kB of memory`);
+    pointers.push(pointer);
+    return pointer;
+  };
   const states: number[] = [];
   try {
+    const err = allocate(4);
+    const inLength = allocate(4);
+    const outLength = allocate(4);
+    const input = allocate(CHUNK * 4);
+    const outputs = caps.map((cap) => allocate(cap * 4));
     for (let k = 1; k < rates.length; k++) {
       const state = mod._speex_resampler_init(1, rates[k - 1], rates[k], quality, err);
       if (state === 0) throw new RangeError(`the resampler refused ${rates[k - 1]} Hz → ${rates[k]} Hz (error ${mod.HEAP32[err >> 2]})`);
@@ -186,7 +194,7 @@ async function resampleThrough(channels: (Float32Array | Float64Array)[], rates:
     });
   } finally {
     for (const state of states) mod._speex_resampler_destroy(state);
-    for (const pointer of [err, inLength, outLength, input, ...outputs]) mod._free(pointer);
+    for (const pointer of pointers) mod._free(pointer);
   }
 }
 
@@ -221,8 +229,17 @@ function searchPlan(from: number, to: number, quality: number): number[] {
   const g = gcd(from, to);
   const inFactor = from / g;
   const outFactor = to / g;
+  /**
+   * Whether Speex runs its bank for in:out = p:q in lowest terms (resample.c, update_filter): q at
+   * most the table's oversampling, which it halves when downsampling by more than 2, 4, 8 and 16.
+   */
+  const banked = (p: number, q: number) => {
+    let limit = oversample;
+    for (const step of [2, 4, 8, 16]) if (p > step * q) limit >>= 1;
+    return q <= Math.max(1, limit);
+  };
   // Three passes of at most `oversample` each reach oversample³; a huge input factor means a rate no device uses.
-  if (outFactor <= oversample || outFactor > oversample ** 3 || inFactor > MAX_CHAIN_IN_FACTOR) return [from, to];
+  if (banked(inFactor, outFactor) || outFactor > oversample ** 3 || inFactor > MAX_CHAIN_IN_FACTOR) return [from, to];
   // Multiply-adds per input second of one pass: taps × max(1, in:out) per output sample.
   const cost = (a: number, b: number, interpolated: boolean) => b * taps * Math.max(1, a / b) * (interpolated ? 4 : 1);
   let best = { rates: [from, to], cost: cost(from, to, true) };
@@ -234,10 +251,9 @@ function searchPlan(from: number, to: number, quality: number): number[] {
     const rate = rates[rates.length - 1];
     const last = rates.length === 3;
     for (const q of last ? [outLeft] : outs.filter((d) => outLeft % d === 0)) {
-      if (q > oversample) continue;
       for (const p of last ? [inLeft] : ins.filter((d) => inLeft % d === 0)) {
         const next = (rate / p) * q;
-        if (p === q || next < lowest) continue;
+        if (p === q || next < lowest || !banked(p, q)) continue;
         const total = spent + cost(rate, next, false);
         if (q === outLeft && p === inLeft) {
           if (total < best.cost) best = { rates: [...rates, next], cost: total };
