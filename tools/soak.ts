@@ -5,8 +5,9 @@
  * pieces each), answers of 30 MB and answers over the 100 MB response limit.
  * Prints messages in and out, outcomes by code, duplicates and lost messages
  * (both must be 0), and Node-RED's heap, buffers and RSS after a full GC at
- * the start, middle and end (must stay flat; msg.url links live 10 s here). Every text is new, so every message goes to the server (a
- * repeated one would come from the cache).
+ * the start, middle and end (must stay flat; msg.url links live 10 s here).
+ * Every tenth message repeats one of 20 phrases (a cache hit); every other
+ * text is new, so it goes to the server.
  *
  *   node dist/tools/soak.js [--messages 10000] [--port 1897]
  */
@@ -47,11 +48,16 @@ const HUGE_EVERY = 250;
 /** Every this many messages, a text just under the text limit (20,000 characters): ~130 pieces. */
 const LONG_EVERY = 1000;
 
+/** Every this many messages, one of PHRASES phrases said before: a cache hit, whose msg.url is the earlier link while it lives. */
+const REPEAT_EVERY = 10;
+const PHRASES = 20;
+
 function soakText(seq: number): string {
   if (seq % HUGE_EVERY === HUGE_EVERY - 1) return `Message ${seq}: ${'Dinner is ready soon. '.repeat(9100)}`;
   if (seq % LONG_EVERY === LONG_EVERY / 2) {
     return Array.from({ length: 660 }, (_, i) => `Message ${seq}, sentence ${i} is here.`).join(' ').slice(0, 19900);
   }
+  if (seq % REPEAT_EVERY === 3) return `Phrase ${Math.floor(seq / REPEAT_EVERY) % PHRASES}: someone is at the door.`;
   return `Message ${seq}: the washing machine is done.`;
 }
 
@@ -59,6 +65,7 @@ interface Stats {
   sent: number;
   outcomes: number;
   audio: number;
+  cached: number;
   codes: Record<string, number>;
   duplicates: number;
   badAudio: number;
@@ -80,7 +87,7 @@ function soakFlows(url: string): FlowNode[] {
       z,
       outputs: 2,
       // One HTTP request carries a batch: each item becomes its own message.
-      func: `const s = global.get('soak') || { sent: 0, outcomes: 0, audio: 0, codes: {}, seen: {}, duplicates: 0, badAudio: 0 };
+      func: `const s = global.get('soak') || { sent: 0, outcomes: 0, audio: 0, cached: 0, codes: {}, seen: {}, duplicates: 0, badAudio: 0 };
 global.set('soak', s);
 for (const m of msg.payload) { s.sent++; node.send([{ payload: m.text, seq: m.seq, priority: m.priority }, null]); }
 return [null, { res: msg.res, req: msg.req, payload: { ok: true }, statusCode: 200 }];`,
@@ -96,6 +103,7 @@ return [null, { res: msg.res, req: msg.req, payload: { ok: true }, statusCode: 2
       func: `const s = global.get('soak'); s.outcomes++;
 if (s.seen[msg.seq]) s.duplicates++; s.seen[msg.seq] = 1;
 if (!Buffer.isBuffer(msg.payload) || msg.payload.toString('latin1', 0, 4) !== 'RIFF') s.badAudio++; else s.audio++;
+if (msg.cached === true) s.cached++;
 return null;`,
       wires: [],
     },
@@ -130,8 +138,8 @@ return msg;`,
       type: 'function',
       z,
       outputs: 1,
-      func: `const s = global.get('soak') || { sent: 0, outcomes: 0, audio: 0, codes: {}, duplicates: 0, badAudio: 0 };
-msg.payload = { sent: s.sent, outcomes: s.outcomes, audio: s.audio, codes: s.codes, duplicates: s.duplicates, badAudio: s.badAudio };
+      func: `const s = global.get('soak') || { sent: 0, outcomes: 0, audio: 0, cached: 0, codes: {}, duplicates: 0, badAudio: 0 };
+msg.payload = { sent: s.sent, outcomes: s.outcomes, audio: s.audio, cached: s.cached, codes: s.codes, duplicates: s.duplicates, badAudio: s.badAudio };
 return msg;`,
       wires: [['soakres']],
     },
@@ -205,6 +213,7 @@ async function main(): Promise<void> {
     console.log(`| messages in | ${s.sent} |`);
     console.log(`| messages out (audio + caught errors) | ${s.outcomes} |`);
     console.log(`| audio (valid WAV) | ${s.audio} |`);
+    console.log(`| of which from the cache (every ${REPEAT_EVERY}th message repeats one of ${PHRASES} phrases) | ${s.cached} |`);
     for (const [code, n] of Object.entries(s.codes).sort()) console.log(`| caught ${code} | ${n} |`);
     console.log(`| duplicates | ${s.duplicates} |`);
     console.log(`| lost | ${lost} |`);
@@ -214,15 +223,15 @@ async function main(): Promise<void> {
     const last = memory[memory.length - 1];
     const heapGrowth = last.heap - memory[0].heap;
     const bufferGrowth = last.buffers - memory[0].buffers;
-    // RSS against the highest of the first half: the allocator keeps some of what a 30 MB answer
+    // RSS against the highest of the first half (start and 25 %): the allocator keeps some of what a 30 MB answer
     // used, so RSS moves by tens of MB from sample to sample; a leak climbs past all of them.
-    const rssGrowth = last.rss - Math.max(...memory.slice(0, Math.ceil(memory.length / 2)).map((m) => m.rss));
+    const rssGrowth = last.rss - Math.max(...memory.slice(0, Math.floor(memory.length / 2)).map((m) => m.rss));
     // Flat: after a full GC, the heap may not grow by more than noise (5 MB) after the warm-up, nor the
     // buffers (audio: the cache's 64 MB and msg.url's 32 MB in memory are full by then) by more than 50 MB.
     const hugeRefused = s.codes.VOXCPM_INPUT_INVALID ?? 0;
     const ok =
       s.duplicates === 0 && lost === 0 && s.badAudio === 0 && s.sent === TOTAL &&
-      heapGrowth < 5 && bufferGrowth < 50 && rssGrowth < 50 && hugeRefused >= Math.floor(TOTAL / HUGE_EVERY);
+      heapGrowth < 5 && bufferGrowth < 50 && rssGrowth < 50 && s.cached > 0 && hugeRefused >= Math.floor(TOTAL / HUGE_EVERY);
     console.log(
       `soak: ${ok ? 'PASS' : 'FAIL'} (duplicates ${s.duplicates}, lost ${lost}, huge texts refused ${hugeRefused}, growth after warm-up: heap ${heapGrowth.toFixed(1)} MB (limit 5), buffers ${bufferGrowth.toFixed(1)} MB (limit 50), RSS past the first half's highest ${rssGrowth.toFixed(1)} MB (limit 50))`,
     );
