@@ -10,7 +10,14 @@
  * - `sentenceWindows`: overlapping windows, each trusted only away from its edges (sentence rules
  *   look a few characters around, and no place is certain in advance).
  */
-const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+let graphemeSegmenter: Intl.Segmenter | undefined;
+let sentenceSegmenter: Intl.Segmenter | undefined;
+
+/** The segmenters are made at first use: one costs a few ms, and many threads never segment text. */
+function getGraphemeSegmenter(): Intl.Segmenter {
+  graphemeSegmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+  return graphemeSegmenter;
+}
 
 /** Code units per grapheme window: small enough that the quadratic cost stays negligible. */
 export const WINDOW = 256;
@@ -30,7 +37,7 @@ export function isLowSurrogate(c: number): boolean {
  * WINDOW code units, each cut where a cluster surely starts (`clusterStarts`).
  */
 export function* graphemes(text: string): Generator<string> {
-  for (const { segment } of segmentInWindows(segmenter, text, clusterStarts, WINDOW)) yield segment;
+  for (const { segment } of segmentInWindows(getGraphemeSegmenter(), text, clusterStarts, WINDOW)) yield segment;
 }
 
 /**
@@ -76,15 +83,18 @@ function windowEnd(text: string, from: number, safe: SafeCut, window: number): n
   if (far === end) return end;
   // No safe place in four windows (a long run without white space or ASCII): the first grapheme
   // cluster boundary from `window` on, or else (a run of marks) `far`, splitting no code point.
-  for (const { index } of segmenter.segment(text.slice(from, Math.min(far, from + window + 32)))) {
+  for (const { index } of getGraphemeSegmenter().segment(text.slice(from, Math.min(far, from + window + 32)))) {
     if (index >= window) return from + index;
   }
   return isLowSurrogate(text.charCodeAt(far)) ? far + 1 : far;
 }
 
-// 'zh' fixed so that the result does not depend on the host's locale; ICU's sentence rules are
-// the same (root) for English and Chinese, V8 dropping the `-u-ss` suppressions.
-const sentenceSegmenter = new Intl.Segmenter('zh', { granularity: 'sentence' });
+function getSentenceSegmenter(): Intl.Segmenter {
+  // 'zh' fixed so that the result does not depend on the host's locale; ICU's sentence rules are
+  // the same (root) for English and Chinese, V8 dropping the `-u-ss` suppressions.
+  sentenceSegmenter ??= new Intl.Segmenter('zh', { granularity: 'sentence' });
+  return sentenceSegmenter;
+}
 /** Code units per sentence window, and how far from a window's inner edges a start is trusted. */
 const SENTENCE_WINDOW = 512;
 const SENTENCE_MARGIN = 64;
@@ -102,7 +112,7 @@ export function* sentenceWindows(text: string): Generator<{ end: number; starts:
     const low = from === 0 ? 0 : from + SENTENCE_MARGIN;
     const high = to === text.length ? to : to - SENTENCE_MARGIN;
     const starts: number[] = [];
-    for (const { index } of sentenceSegmenter.segment(text.slice(from, to))) {
+    for (const { index } of getSentenceSegmenter().segment(text.slice(from, to))) {
       if (from + index > low && from + index <= high) starts.push(from + index);
     }
     yield { end: high, starts };
