@@ -16,7 +16,7 @@
  */
 
 import { describeType } from './errors';
-import { resample as resampleChannels } from './resample';
+import { resample } from './resample';
 import { parseWav, WavFormatError, type SampleFormat, type WavInfo } from './wav';
 
 /** What `encodeOutput` can make of a WAV. */
@@ -29,9 +29,6 @@ export interface AudioShape {
   sampleRate: number;
   channels: number;
 }
-
-/** Rates further apart than this take two steps (the polyphase filter's table grows with the ratio). */
-const MAX_RATIO = 256;
 
 /** The RIFF size field is 32 bits: data plus the 36 bytes of header it counts. */
 const MAX_DATA_BYTES = 0xffffffff - 37;
@@ -333,13 +330,4 @@ function remix(channels: Channels, count: number): Channels {
     for (let f = 0; f < frames; f++) mixed[f] /= sources.length;
     return mixed;
   });
-}
-
-/** Each channel at the `to` rate: ceil(frames × to / from) frames, aligned with the input (no delay). */
-async function resample(channels: Channels, from: number, to: number): Promise<Channels> {
-  if (from / to > MAX_RATIO || to / from > MAX_RATIO) {
-    const via = Math.round(Math.sqrt(from * to));
-    return resample(await resample(channels, from, via), via, to);
-  }
-  return resampleChannels(channels, from, to);
 }

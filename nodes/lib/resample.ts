@@ -52,6 +52,9 @@ const SPEEX_TABLE: ReadonlyArray<{ taps: number; oversample: number }> = [
   { taps: 256, oversample: 32 },
 ];
 
+/** Rates further apart than this go through their geometric mean first: Speex's filter grows with the ratio. */
+const MAX_RATIO = 256;
+
 /** Input samples handed to the WebAssembly memory at a time. */
 const CHUNK = 1 << 16;
 
@@ -114,6 +117,10 @@ export async function resample(
     if (!Number.isInteger(rate) || rate < 1) throw new RangeError(`a sample rate must be a whole number of Hz, not ${String(rate)}`);
   }
   if (from === to) return channels.map((c) => Float32Array.from(c));
+  if (from / to > MAX_RATIO || to / from > MAX_RATIO) {
+    const via = Math.round(Math.sqrt(from * to));
+    return resample(await resample(channels, from, via, quality), via, to, quality);
+  }
   return resampleThrough(channels, stagePlan(from, to, quality), quality);
 }
 
