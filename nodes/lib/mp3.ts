@@ -12,10 +12,14 @@
  * cached MP3 the same msg.duration as a new one.
  */
 
-import { createMp3Encoder } from 'wasm-media-encoders';
+import type { createMp3Encoder } from 'wasm-media-encoders';
 import { MP3_BITRATES, MP3_SAMPLE_RATES } from './defaults';
 
-/** The encoder of this thread, loaded on first use (each worker thread loads its own). */
+/**
+ * The encoder of this thread, loaded on first use (each worker thread loads its own): the
+ * package (~0.8 MB of JS) is required only then, so Node-RED's main thread, which reads MP3
+ * headers but never encodes, does not load it.
+ */
 let encoder: ReturnType<typeof createMp3Encoder> | undefined;
 
 /** Frames given to LAME at a time: its buffers grow with the input, so the input is cut. */
@@ -35,7 +39,7 @@ export async function encodeMp3(channels: readonly Float32Array[], sampleRate: n
     throw new RangeError(`MP3 cannot hold ${sampleRate} Hz (${MP3_SAMPLE_RATES.join(', ')})`);
   }
   if (!MP3_BITRATES.includes(kbps)) throw new RangeError(`the MP3 bitrate must be one of ${MP3_BITRATES.join(', ')} kbps, not ${kbps}`);
-  encoder ??= createMp3Encoder().catch((err: unknown) => {
+  encoder ??= import('wasm-media-encoders').then((m) => m.createMp3Encoder()).catch((err: unknown) => {
     encoder = undefined;
     throw err instanceof Error ? err : new Error(`the MP3 encoder did not load: ${String(err)}`);
   });
