@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AnswerBody } from './answer-body';
 import { clip, ErrorParam, internalError, phrase, RetryKind, rewriteQuoted, VoxcpmError } from './errors';
-import { BodyTooLargeError, postJson } from './http-request';
+import { BodyTooLargeError, postJson, safeDecode } from './http-request';
 import { offload } from './offload';
 import { parseWav, WavFormatError, WavInfo } from './wav';
 
@@ -352,14 +352,6 @@ function parseUrl(url: string | undefined): URL | undefined {
     return new URL(url);
   } catch {
     return undefined;
-  }
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
   }
 }
 

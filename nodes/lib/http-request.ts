@@ -206,7 +206,8 @@ export function readAll(stream: Readable, declared: number, limit: number): Prom
   });
 }
 
-function safeDecode(text: string): string {
+/** `text` percent-decoded (a URL's user or password), or as it is when it is not valid percent-encoding. */
+export function safeDecode(text: string): string {
   try {
     return decodeURIComponent(text);
   } catch {
