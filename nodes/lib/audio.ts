@@ -160,7 +160,7 @@ async function convert(wav: Wav, target: AudioShape): Promise<Buffer> {
   if (target.channels < channels.length) channels = remix(channels, target.channels);
   if (info.sampleRate !== target.sampleRate) channels = await resample(channels, info.sampleRate, target.sampleRate);
   if (target.channels !== channels.length) channels = remix(channels, target.channels);
-  return encode(channels, target);
+  return encodeSamples(channels, target);
 }
 
 /** Integers are scaled by 2^(bits-1), so that int → float → int gives the same integers back. */
@@ -281,10 +281,6 @@ function decode(data: Buffer, layout: Omit<AudioShape, 'sampleRate'>, frames: nu
  * nearest step and clipped, no dither.
  */
 export function encodeSamples(channels: ReadonlyArray<ArrayLike<number>>, shape: AudioShape): Buffer {
-  return encode(channels, shape);
-}
-
-function encode(channels: ReadonlyArray<ArrayLike<number>>, shape: AudioShape): Buffer {
   const count = channels.length;
   const frames = count > 0 ? channels[0].length : 0;
   const size = shape.bitDepth / 8;

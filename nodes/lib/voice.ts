@@ -64,11 +64,6 @@ export class VoiceIndex {
   }
 }
 
-/** The voices' names, each once (by voiceKey), in the order given; unnamed voices left out. */
-export function voiceNames(voices: readonly Voice[]): string[] {
-  return new VoiceIndex(voices).names();
-}
-
 /**
  * The voice msg.voice names among `voices`: the deployed voices in flow order (with two of one
  * name, the first), or a function giving their index, called only when there is a name to look

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { VoxcpmError } from '../../nodes/lib/errors';
 import type { Reference } from '../../nodes/lib/reference';
-import { chooseVoice, earlierNamesake, findVoice, isCloned, VoiceIndex, voiceKey, voiceNames, type Voice, type VoiceLevels } from '../../nodes/lib/voice';
+import { chooseVoice, earlierNamesake, findVoice, isCloned, VoiceIndex, voiceKey, type Voice, type VoiceLevels } from '../../nodes/lib/voice';
 
 function voice(name: string, more: Partial<Voice> = {}): Voice {
   return {
@@ -63,8 +63,8 @@ describe('lib/voice', () => {
       assert.equal(built, 1);
     });
 
-    it('voiceNames leaves out unnamed voices; earlierNamesake finds the first of two with one name', () => {
-      assert.deepEqual(voiceNames([voice(''), ...all]), ['Anna', 'Butler', '新闻']);
+    it('VoiceIndex.names leaves out unnamed voices; earlierNamesake finds the first of two with one name', () => {
+      assert.deepEqual(new VoiceIndex([voice(''), ...all]).names(), ['Anna', 'Butler', '新闻']);
       const twin = voice(' ANNA');
       assert.equal(earlierNamesake(twin, [...all, twin]), anna);
       assert.equal(earlierNamesake(anna, [...all, twin]), undefined);
