@@ -18,14 +18,14 @@ import os from 'node:os';
 import path from 'node:path';
 import helper from 'node-red-node-test-helper';
 import type { Node, NodeInitializer, NodeMessage } from 'node-red';
-import { convertSamples } from '../nodes/lib/audio';
+import { convertSamples, decodeFloat32 } from '../nodes/lib/audio';
 import { decodeBase64Text } from '../nodes/lib/base64';
 import { normalizeLoudness } from '../nodes/lib/loudness';
 import { timeStretch } from '../nodes/lib/time-stretch';
 import { parseWav } from '../nodes/lib/wav';
 import { launchNodeRed } from './launch';
 import { encodeWav } from '../simulator/simulator';
-import { encodeMp3 as encodeMp3File } from '../nodes/lib/mp3';
+import { encodeMp3 } from '../nodes/lib/mp3';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 helper.init(require.resolve('node-red'));
@@ -371,7 +371,7 @@ function audioSteps(): Step[] {
   const shape = (format: 'pcm' | 'float', bitDepth: number, sampleRate: number) => ({ format, bitDepth, sampleRate, channels: 1 });
   const steps: Step[] = [
     { figure: 'wav16: float → 16-bit PCM (decode, round, encode)', run: (wav) => convertSamples(wav, shape('pcm', 16, 48000)) },
-    { figure: 'mp3: LAME (wasm-media-encoders), mono 64 kbps', run: (_, x) => encodeMp3(x) },
+    { figure: 'mp3: LAME (wasm-media-encoders), mono 64 kbps', run: (_, x) => encodeMp3([x], 48000, 64) },
   ];
   for (const speed of [0.5, 1.5, 2]) {
     steps.push({ figure: `speed ${speed} (WSOLA, pitch kept)`, run: async (_, x) => timeStretch([x], 48000, speed) });
@@ -381,11 +381,6 @@ function audioSteps(): Step[] {
     steps.push({ figure: `resample → ${rate / 1000} kHz (Speex, decode and encode included)`, run: (wav) => convertSamples(wav, shape('float', 32, rate)) });
   }
   return steps;
-}
-
-/** The pipeline's MP3 encoder (nodes/lib/mp3.ts): mono 48 kHz at 64 kbps; the MP3's bytes. */
-async function encodeMp3(samples: Float32Array): Promise<number> {
-  return (await encodeMp3File([samples], 48000, 64)).length;
 }
 
 /** A step's medians: wall-clock ms, and CPU ms of this process (what a busy machine does not inflate). */
@@ -399,8 +394,7 @@ type StepTimes = Record<string, StepTime | string>;
 async function timeSteps(): Promise<StepTimes> {
   const wav = wavOf(AUDIO_SECONDS);
   const { dataOffset, frames } = parseWav(wav);
-  const samples = new Float32Array(frames);
-  for (let i = 0; i < frames; i++) samples[i] = wav.readFloatLE(dataOffset + 4 * i);
+  const [samples] = decodeFloat32(wav.subarray(dataOffset, dataOffset + 4 * frames), 1);
   const result: StepTimes = {};
   for (const step of audioSteps()) {
     try {
@@ -452,21 +446,16 @@ async function stepRows(): Promise<Row[]> {
   });
 }
 
-if (process.argv.includes('--steps')) {
-  const json = process.argv.includes('--json');
-  (json ? timeSteps().then((r) => console.log(JSON.stringify(r))) : stepRows().then((rows) => console.log(tableOf(rows)))).then(
-    () => process.exit(0),
-    (err: unknown) => {
-      console.error(err instanceof Error ? err.stack : err);
-      process.exit(1);
-    },
-  );
-} else {
-  main().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      console.error(err instanceof Error ? err.stack : err);
-      process.exit(1);
-    },
-  );
-}
+const json = process.argv.includes('--json');
+const run = !process.argv.includes('--steps')
+  ? main()
+  : json
+    ? timeSteps().then((r) => console.log(JSON.stringify(r)))
+    : stepRows().then((rows) => console.log(tableOf(rows)));
+run.then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.stack : err);
+    process.exit(1);
+  },
+);

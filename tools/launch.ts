@@ -197,10 +197,11 @@ export async function launchNodeRed(options: LaunchOptions): Promise<NodeRedProc
       setTimeout(() => child.kill('SIGKILL'), 5000).unref();
     });
   const deadline = Date.now() + 60_000;
+  const ca = options.httpsCa ? fs.readFileSync(options.httpsCa) : undefined;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`Node-RED exited with code ${child.exitCode}\n${output}`);
     try {
-      const body = (await getJson(`${url}/flows`, options.httpsCa)) as { flows?: unknown[] } | undefined;
+      const body = (await getJson(`${url}/flows`, ca)) as { flows?: unknown[] } | undefined;
       if (Array.isArray(body?.flows) && body.flows.length > 0) break;
     } catch {
       // not listening yet
@@ -214,10 +215,10 @@ export async function launchNodeRed(options: LaunchOptions): Promise<NodeRedProc
   return { child, url, stop, output: () => output };
 }
 
-/** GETs a JSON admin route (over https trusting `caFile` when given); undefined unless 200. */
-function getJson(url: string, caFile?: string): Promise<unknown> {
+/** GETs a JSON admin route (over https trusting `ca` when given); undefined unless 200. */
+function getJson(url: string, ca?: Buffer): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const options = { headers: { 'Node-RED-API-Version': 'v2' }, ...(caFile ? { ca: fs.readFileSync(caFile) } : {}) };
+    const options = { headers: { 'Node-RED-API-Version': 'v2' }, ...(ca ? { ca } : {}) };
     const req = (url.startsWith('https:') ? https : http).get(url, options, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));

@@ -74,6 +74,17 @@ function sox(input: Float32Array, rate: number, dir: string): { out: Float64Arra
   return { out: samplesOf(fs.readFileSync(dst)), ms };
 }
 
+/** The median of five timed runs of `run`, in ms. */
+async function medianOf5(run: () => Promise<unknown>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    await run();
+    times.push(performance.now() - t0);
+  }
+  return times.sort((x, y) => x - y)[2];
+}
+
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resampler-check-'));
   try {
@@ -113,24 +124,12 @@ async function main(): Promise<void> {
     for (const rate of [16000, 44100]) {
       const target = { format: 'float' as const, bitDepth: 32, sampleRate: rate, channels: 1 };
       await convertSamples(wav, target);
-      const times: number[] = [];
-      for (let i = 0; i < 5; i++) {
-        const t0 = performance.now();
-        await convertSamples(wav, target);
-        times.push(performance.now() - t0);
-      }
-      times.sort((x, y) => x - y);
-      const alone: number[] = [];
-      for (let i = 0; i < 5; i++) {
-        const t0 = performance.now();
-        await resample([minute], FROM, rate);
-        alone.push(performance.now() - t0);
-      }
-      alone.sort((x, y) => x - y);
+      const whole = await medianOf5(() => convertSamples(wav, target));
+      const alone = await medianOf5(() => resample([minute], FROM, rate));
       const soxMs = sox(minute, rate, dir).ms;
       const pct = (ms: number) => ((100 * ms) / 60000).toFixed(2);
       console.log(
-        `→ ${rate / 1000} kHz: ours ${times[2].toFixed(0)} ms (${pct(times[2])} % of the length), the resampler alone ${alone[2].toFixed(0)} ms (${pct(alone[2])} %);`,
+        `→ ${rate / 1000} kHz: ours ${whole.toFixed(0)} ms (${pct(whole)} % of the length), the resampler alone ${alone.toFixed(0)} ms (${pct(alone)} %);`,
         `sox (a process, file in and out) ${soxMs.toFixed(0)} ms`,
       );
     }
