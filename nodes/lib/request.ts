@@ -110,7 +110,7 @@ function ttsRequest(msg: InputMessage, settings: TtsSettings): { built: BuiltReq
   const fields = payloadFields(msg);
   const text = readText(msg, fields);
   const choice = chooseVoice(voiceLevels(msg, fields, settings, false));
-  const prompt = pickString([choice.prompt]) ?? '';
+  const prompt = textOf(choice.prompt);
   if (settings.maxTextChars !== undefined) checkTextLimits({ text, prompt, reference_text: '' }, settings.maxTextChars);
   const warnings: RequestWarning[] = [];
   const dropped = [field(fields, 'audio'), fromMsg(msg.audio, 'msg.audio'), field(fields, 'reference_text'), fromMsg(msg.referenceText, 'msg.referenceText')]
@@ -130,8 +130,8 @@ export async function buildCloneRequest(msg: InputMessage, settings: CloneSettin
   const fields = payloadFields(msg);
   const text = readText(msg, fields);
   const choice = chooseVoice(voiceLevels(msg, fields, settings, true));
-  const prompt = pickString([choice.prompt]) ?? '';
-  const referenceText = pickString([choice.referenceText]) ?? '';
+  const prompt = textOf(choice.prompt);
+  const referenceText = textOf(choice.referenceText);
   if (settings.maxTextChars !== undefined) checkTextLimits({ text, prompt, reference_text: referenceText }, settings.maxTextChars);
   const built: BuiltRequest = { body: { text, prompt, audio: '', reference_text: '' }, audioDigest: '', warnings: [], voice: choice.voice?.name.trim() };
 
@@ -151,7 +151,7 @@ export async function buildTtsVoiceRequest(msg: InputMessage, settings: TtsSetti
   const { built, choice } = ttsRequest(msg, settings);
   // voxcpm-tts takes no audio from a message: a reference can only be a cloned voice's.
   if (choice.reference?.from !== 'voice') return built;
-  const referenceText = pickString([choice.referenceText]) ?? '';
+  const referenceText = textOf(choice.referenceText);
   if (settings.maxTextChars !== undefined) checkTextLimits({ ...built.body, reference_text: referenceText }, settings.maxTextChars);
   return withReference(built, await choice.reference.voice.loadReference(), referenceText);
 }
@@ -229,10 +229,8 @@ function isEmpty(value: unknown): boolean {
   return value === null || value === '' || (Buffer.isBuffer(value) && value.length === 0);
 }
 
-/** The first given source wins; null counts as "", numbers as their text. */
-function pickString(sources: Array<GivenValue | undefined>): string | undefined {
-  const given = sources.find((s): s is GivenValue => s !== undefined);
-  if (!given) return undefined;
+/** The value as text: null counts as "", a finite number as its text; VOXCPM_INPUT_INVALID (naming it) otherwise. */
+function textOf(given: GivenValue): string {
   const v = given.value;
   if (v === null) return '';
   if (typeof v === 'string') return v;
