@@ -18,7 +18,7 @@
  * CPU work that grows with the length: it runs in the worker (offload.ts).
  */
 
-import { buildWav, decodeFloat32, encodeSamples, msToFrames, type AudioShape } from './audio';
+import { buildWav, decodeFloat32, encodeSamples, msToFrames, sampleData, type AudioShape } from './audio';
 import { LOUDNESS_RANGE, loudnessValue, MP3_BITRATES, mp3BitrateValue, SPEED_RANGE, speedValue, TRUE_PEAK_CEILING_DBTP } from './defaults';
 import { shownValue, VoxcpmError } from './errors';
 import { normalizeLoudness } from './loudness';
@@ -51,7 +51,7 @@ export async function finishAudio(floatWav: Buffer, steps: FinishSteps): Promise
   const info = parseWav(floatWav);
   if (info.format !== 'float' || info.bitDepth !== 32) throw new WavFormatError('the audio steps take 32-bit float samples');
   const rate = info.sampleRate;
-  let channels = decodeFloat32(floatWav.subarray(info.dataOffset, info.dataOffset + info.frames * info.channels * 4), info.channels);
+  let channels = decodeFloat32(sampleData(floatWav, info), info.channels);
   if (steps.speed !== 1) channels = timeStretch(channels, rate, steps.speed);
   if (steps.loudness !== null) channels = normalizeLoudness(channels, rate, steps.loudness, TRUE_PEAK_CEILING_DBTP).channels;
   const lead = msToFrames(rate, steps.leadInMs);

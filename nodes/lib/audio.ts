@@ -127,8 +127,12 @@ export function encodeOutput(wav: Buffer, format: OutputFormat, mediaType = 'aud
 function read(buf: unknown): Wav {
   if (!Buffer.isBuffer(buf)) throw new WavFormatError(`it is ${describeType(buf)}, not a Buffer`);
   const info = parseWav(buf);
-  const end = info.dataOffset + info.frames * blockAlign(info);
-  return { info, data: buf.subarray(info.dataOffset, end) };
+  return { info, data: sampleData(buf, info) };
+}
+
+/** The sample bytes of a parsed WAV: a view of its whole frames (no pad byte, no chunk after). */
+export function sampleData(wav: Buffer, info: WavInfo): Buffer {
+  return wav.subarray(info.dataOffset, info.dataOffset + info.frames * blockAlign(info));
 }
 
 function checkSize(dataBytes: number): void {

@@ -1,4 +1,4 @@
-import { blockAlign, convertedBytes, makeSilence, msToFrames, sameShape, shapeOf, wavHeader, type AudioShape } from './audio';
+import { blockAlign, convertedBytes, makeSilence, msToFrames, sameShape, sampleData, shapeOf, wavHeader, type AudioShape } from './audio';
 import path from 'node:path';
 import { AudioCache } from './cache';
 import type { TtsRequestBody } from './client';
@@ -513,7 +513,7 @@ async function fetchRaw(
  */
 async function toShape(raw: Raw, target: AudioShape, run: MessageRun): Promise<Buffer> {
   const { info } = raw;
-  if (sameShape(shapeOf(info), target)) return raw.wav.subarray(info.dataOffset, info.dataOffset + info.frames * blockAlign(info));
+  if (sameShape(shapeOf(info), target)) return sampleData(raw.wav, info);
   const bytes = convertedBytes(info, target);
   if (bytes > run.maxAudioBytes) {
     throw new VoxcpmError(
