@@ -104,7 +104,7 @@ function channelWeight(index: number, count: number): number {
 }
 
 /** Mean squares of the K-weighted channels, weighted and summed, per 100 ms step. */
-function stepEnergies(channels: Float32Array[], rate: number): { steps: Float64Array; stepLength: number } {
+function stepEnergies(channels: Float32Array[], rate: number): Float64Array {
   const stepLength = Math.floor((rate + 5) / 10);
   const length = channels.length > 0 ? channels[0].length : 0;
   const steps = new Float64Array(Math.floor(length / stepLength));
@@ -137,7 +137,7 @@ function stepEnergies(channels: Float32Array[], rate: number): { steps: Float64A
       steps[s] += (weight * sum) / stepLength;
     }
   }
-  return { steps, stepLength };
+  return steps;
 }
 
 /** The gating blocks' energies (Σ Gᵢ·zᵢ): 400 ms every 100 ms, complete blocks only. */
@@ -237,7 +237,7 @@ function check(channels: Float32Array[], sampleRate: number): void {
  */
 export function measureLoudness(channels: Float32Array[], sampleRate: number): Loudness {
   check(channels, sampleRate);
-  const { steps } = stepEnergies(channels, sampleRate);
+  const steps = stepEnergies(channels, sampleRate);
   return { integrated: gatedLoudness(blockEnergies(steps)), truePeak: toDb(truePeakLinear(channels)) };
 }
 
@@ -262,7 +262,7 @@ export function normalizeLoudness(
   if (!Number.isFinite(targetLufs)) throw new RangeError(`the loudness target must be a number of LUFS, not ${String(targetLufs)}`);
   if (!Number.isFinite(maxTruePeakDbtp)) throw new RangeError(`the true-peak ceiling must be a number of dBTP, not ${String(maxTruePeakDbtp)}`);
   check(channels, sampleRate);
-  const { steps } = stepEnergies(channels, sampleRate);
+  const steps = stepEnergies(channels, sampleRate);
   const blocks = blockEnergies(steps);
   const before: Loudness = { integrated: gatedLoudness(blocks), truePeak: toDb(truePeakLinear(channels)) };
   if (before.integrated === -Infinity) return { channels, gainDb: 0, before, after: before };
