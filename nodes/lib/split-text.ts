@@ -368,10 +368,18 @@ class Splitter {
     for (let at = start + 1; at < end; at++) if (!g || g[at + 1] > g[at]) bounds.push(at);
     const { words } = this;
     let w = this.firstWordEndingAfter(start);
+    // Whether word `fitsOf` fits, asked once per word, not once per cluster inside it.
+    let fitsOf = -1;
+    let wordFits = false;
     return bounds.filter((at) => {
       while (w < words.length && words[w + 1] <= at) w += 2;
       const inside = w < words.length && words[w] < at && at < words[w + 1];
-      return !inside || !this.fits(this.wordRun(w, 'start'), this.wordRun(w, 'end'));
+      if (!inside) return true;
+      if (fitsOf !== w) {
+        fitsOf = w;
+        wordFits = this.fits(this.wordRun(w, 'start'), this.wordRun(w, 'end'));
+      }
+      return !wordFits;
     });
   }
 
