@@ -111,14 +111,15 @@ function switchOf(value: unknown, name: string, setting: boolean): boolean {
 
 /** The sample format: msg.audioFormat beats the node's; VOXCPM_INPUT_INVALID for an unknown one. */
 function audioFormatOf(msg: AudioOverrides, settings: NodeSettings): AudioFormat {
-  const fromMsg = msg.audioFormat !== undefined && msg.audioFormat !== null;
-  const value = fromMsg ? msg.audioFormat : settings.nodeAudioFormat;
+  const { value, name } = overridden(msg, 'audioFormat', settings.nodeAudioFormat);
   if (isAudioFormat(value)) return value;
-  throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'node.badAudioFormat', {
-    name: fromMsg ? 'msg.audioFormat' : 'audioFormat',
-    value: shownValue(value),
-    formats: AUDIO_FORMATS.join(', '),
-  });
+  throw new VoxcpmError('VOXCPM_INPUT_INVALID', 'node.badAudioFormat', { name, value: shownValue(value), formats: AUDIO_FORMATS.join(', ') });
+}
+
+/** The message's value of `key` unless it is absent or null, else the node's, named as the user set it. */
+function overridden(msg: AudioOverrides, key: keyof AudioOverrides, nodeValue: unknown): SettingValue {
+  const fromMsg = msg[key] !== undefined && msg[key] !== null;
+  return { value: fromMsg ? msg[key] : nodeValue, name: fromMsg ? `msg.${key}` : key };
 }
 
 /**
@@ -126,9 +127,6 @@ function audioFormatOf(msg: AudioOverrides, settings: NodeSettings): AudioFormat
  * (msg.loudness "" or false turns it off); checked by audio-steps.ts's rules.
  */
 function audioStepsOf(msg: AudioOverrides, settings: NodeSettings): Pick<AudioSettings, 'speed' | 'loudness' | 'mp3Bitrate'> {
-  const pick = (name: AudioStepName): SettingValue => {
-    const fromMsg = msg[name] !== undefined && msg[name] !== null;
-    return { value: fromMsg ? msg[name] : settings.nodeSteps[name], name: fromMsg ? `msg.${name}` : name };
-  };
+  const pick = (name: AudioStepName) => overridden(msg, name, settings.nodeSteps[name]);
   return checkedAudioSteps({ speed: pick('speed'), loudness: pick('loudness'), mp3Bitrate: pick('mp3Bitrate') });
 }
