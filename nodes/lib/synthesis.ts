@@ -299,17 +299,7 @@ async function speak(
       if (bytes > run.maxAudioBytes) throw audioTooLarge(run.maxAudioBytes, index + 1, count);
       options.onProgress?.(index + 1, count);
     }, true);
-    const raw0 = first as Raw;
-    const mismatch = raw0.reportedSampleRate !== raw0.info.sampleRate ? raw0.reportedSampleRate : undefined;
-    // A lone piece that needed no change, and that no one else holds, flows on as it came.
-    const untouched = !finish && count === 1 && parts.length === 1 && !raw0.shared && parts[0].buffer === raw0.wav.buffer;
-    const file = untouched
-      ? raw0.wav
-      : finish
-        ? await finishJoined(target as AudioShape, parts, bytes, settings, outputShape(raw0.info, settings), run)
-        : await assemble(target as AudioShape, parts, bytes, run.signal);
-    const kept = keep(file, cache, key, options);
-    return { file, info: describe(file, contentType), contentType, cached: false, reportedSampleRate: mismatch, kept };
+    return await finishedAudio(first as Raw, target as AudioShape, parts, bytes, finish, { settings, run, cache, key, options });
   } finally {
     run.end();
   }
@@ -352,17 +342,8 @@ async function speakPieces(
       const parts = leadIn > 0 ? [makeSilence(target, leadIn), data] : [data];
       if (tail > 0) parts.push(makeSilence(target, tail));
       const bytes = parts.reduce((n, b) => n + b.length, 0);
-      let file: Buffer;
-      if (finish) {
-        // Each piece goes through the steps on its own: its loudness is measured and set per piece.
-        file = await finishJoined(target, parts, bytes, settings, outputShape(raw.info, settings), run);
-      } else {
-        const untouched = parts.length === 1 && !raw.shared && data.buffer === raw.wav.buffer;
-        file = untouched ? raw.wav : await assemble(target, parts, bytes, run.signal);
-      }
-      const kept = keep(file, cache, key, options);
-      const mismatch = raw.reportedSampleRate !== undefined && raw.reportedSampleRate !== raw.info.sampleRate;
-      return { file, info: describe(file, contentType), contentType, cached: false, reportedSampleRate: mismatch ? raw.reportedSampleRate : undefined, kept };
+      // Each piece goes through the steps on its own: its loudness is measured and set per piece.
+      return finishedAudio(raw, target, parts, bytes, finish, { settings, run, cache, key, options });
     };
     await inWindow(count, service.limits.window, run, finished, (piece, index) => {
       options.onProgress?.(index + 1, count);
@@ -618,6 +599,32 @@ function describe(file: Buffer, contentType: AudioContentType): AudioInfo {
     return { sampleRate, channels, duration };
   }
   return parseWav(file);
+}
+
+/**
+ * New audio from its samples (`parts`, `bytes` in all, in `target`; the first piece's answer
+ * `raw`): the answer itself when one part is all of it unchanged and no one else holds it, the
+ * file the audio steps make when `finish`, else the parts joined; kept for the cache and msg.url.
+ */
+async function finishedAudio(
+  raw: Raw,
+  target: AudioShape,
+  parts: Buffer[],
+  bytes: number,
+  finish: boolean,
+  context: { settings: AudioSettings; run: MessageRun; cache: AudioCache | undefined; key: string; options: SpeakOptions },
+): Promise<SpokenAudio> {
+  const { settings, run } = context;
+  const untouched = !finish && parts.length === 1 && !raw.shared && parts[0].buffer === raw.wav.buffer;
+  const file = untouched
+    ? raw.wav
+    : finish
+      ? await finishJoined(target, parts, bytes, settings, outputShape(raw.info, settings), run)
+      : await assemble(target, parts, bytes, run.signal);
+  const contentType = contentTypeOf(settings);
+  const mismatch = raw.reportedSampleRate !== undefined && raw.reportedSampleRate !== raw.info.sampleRate;
+  const kept = keep(file, context.cache, context.key, context.options);
+  return { file, info: describe(file, contentType), contentType, cached: false, reportedSampleRate: mismatch ? raw.reportedSampleRate : undefined, kept };
 }
 
 /**
