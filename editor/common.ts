@@ -88,31 +88,59 @@ export function failureText(t: Translator, failedKey: string, noAnswerKey: strin
   return t._(noAnswerKey);
 }
 
-/** The sample-rate menu: the list, plus whatever other rate an imported flow carries; and the choice. */
-export function sampleRateChoices(t: Translator, saved: unknown): { options: Array<{ value: string; label: string }>; selected: string } {
-  const selected = saved === undefined || saved === null || saved === '' ? '0' : String(saved);
-  const label = (r: number | string) => (Number(r) === 0 ? t._('common.option.rateAsServer') : t._('common.option.rate', { rate: r }));
-  const options = SAMPLE_RATES.map((r) => ({ value: String(r), label: label(r) }));
-  if (!SAMPLE_RATES.includes(Number(selected))) options.push({ value: selected, label: t._('common.option.rate', { rate: selected }) });
+/** A menu's options and the one selected. */
+export interface MenuChoices {
+  options: Array<{ value: string; label: string }>;
+  selected: string;
+}
+
+/**
+ * A menu of `known` options with `saved` selected (`fallback` when it is absent or ""); a saved
+ * value that `isKnown` does not accept (an imported flow's) is added, labelled by `unknownLabel`.
+ */
+function menuChoices(
+  known: MenuChoices['options'],
+  saved: unknown,
+  fallback: string,
+  isKnown: (selected: string) => boolean,
+  unknownLabel: (value: string) => string,
+): MenuChoices {
+  const selected = saved === undefined || saved === null || saved === '' ? fallback : String(saved);
+  const options = [...known];
+  if (!isKnown(selected)) options.push({ value: selected, label: unknownLabel(selected) });
   return { options, selected };
 }
 
+/** Fills a <select> with a menu's options and selects its choice. */
+function fillMenu(select: JQuery, menu: MenuChoices): void {
+  for (const o of menu.options) $('<option>').val(o.value).text(o.label).appendTo(select);
+  select.val(menu.selected);
+}
+
+/** The sample-rate menu: the list, plus whatever other rate an imported flow carries; and the choice. */
+export function sampleRateChoices(t: Translator, saved: unknown): MenuChoices {
+  const label = (r: number | string) => (Number(r) === 0 ? t._('common.option.rateAsServer') : t._('common.option.rate', { rate: r }));
+  return menuChoices(
+    SAMPLE_RATES.map((r) => ({ value: String(r), label: label(r) })),
+    saved,
+    '0',
+    (selected) => SAMPLE_RATES.includes(Number(selected)),
+    (rate) => t._('common.option.rate', { rate }),
+  );
+}
+
 /** The audio-format menu: the choices of defaults.ts, plus an unknown value an imported flow carries (shown as it is, and invalid); and the choice. */
-export function audioFormatChoices(t: Translator, saved: unknown): { options: Array<{ value: string; label: string }>; selected: string } {
-  const selected = saved === undefined || saved === null || saved === '' ? SYNTHESIS_DEFAULTS.audioFormat : String(saved);
-  const options: Array<{ value: string; label: string }> = AUDIO_FORMATS.map((f) => ({ value: f, label: t._(`common.option.audio.${f}`) }));
-  if (!(AUDIO_FORMATS as readonly string[]).includes(selected)) options.push({ value: selected, label: selected });
-  return { options, selected };
+export function audioFormatChoices(t: Translator, saved: unknown): MenuChoices {
+  const known = AUDIO_FORMATS.map((f) => ({ value: f as string, label: t._(`common.option.audio.${f}`) }));
+  return menuChoices(known, saved, SYNTHESIS_DEFAULTS.audioFormat, (selected) => (AUDIO_FORMATS as readonly string[]).includes(selected), (value) => value);
 }
 
 // ---------------------------------------------------------------- audio steps (issue 10)
 
 /** The MP3 bitrate menu: MP3_BITRATES, plus an unknown value an imported flow carries (invalid); and the choice. */
-export function mp3BitrateChoices(t: Translator, saved: unknown): { options: Array<{ value: string; label: string }>; selected: string } {
-  const selected = saved === undefined || saved === null || saved === '' ? String(SYNTHESIS_DEFAULTS.mp3Bitrate) : String(saved);
-  const options = MP3_BITRATES.map((kbps) => ({ value: String(kbps), label: t._('common.option.kbps', { kbps }) }));
-  if (mp3BitrateValue(selected) === undefined) options.push({ value: selected, label: selected });
-  return { options, selected };
+export function mp3BitrateChoices(t: Translator, saved: unknown): MenuChoices {
+  const known = MP3_BITRATES.map((kbps) => ({ value: String(kbps), label: t._('common.option.kbps', { kbps }) }));
+  return menuChoices(known, saved, String(SYNTHESIS_DEFAULTS.mp3Bitrate), (selected) => mp3BitrateValue(selected) !== undefined, (value) => value);
 }
 
 /** The audio settings of the open dialog, as Preview sends them: what the node will do to the audio. */
@@ -443,25 +471,17 @@ export function prepareSynthesisDialog(node: EditorNodeInstance<SynthesisProps>,
 
   // Audio format: the choices of defaults.ts, plus an unknown one an imported flow carries.
   const format = $('#node-input-audioFormat');
-  const formats = audioFormatChoices(node, node.audioFormat);
-  for (const o of formats.options) $('<option>').val(o.value).text(o.label).appendTo(format);
-  format.val(formats.selected);
+  fillMenu(format, audioFormatChoices(node, node.audioFormat));
 
   // MP3 bitrate: shown with the MP3 format only.
-  const bitrate = $('#node-input-mp3Bitrate');
-  const bitrates = mp3BitrateChoices(node, node.mp3Bitrate);
-  for (const o of bitrates.options) $('<option>').val(o.value).text(o.label).appendTo(bitrate);
-  bitrate.val(bitrates.selected);
+  fillMenu($('#node-input-mp3Bitrate'), mp3BitrateChoices(node, node.mp3Bitrate));
   const showBitrate = () => $('#voxcpm-row-mp3Bitrate').toggle(format.val() === 'mp3');
   format.on('change', showBitrate);
   showBitrate();
   $('#node-input-speed').spinner({ min: SPEED_RANGE.min, step: 0.1 });
 
   // Sample rate: the list, plus whatever other rate an imported flow carries.
-  const rate = $('#node-input-sampleRate');
-  const rates = sampleRateChoices(node, node.sampleRate);
-  for (const o of rates.options) $('<option>').val(o.value).text(o.label).appendTo(rate);
-  rate.val(rates.selected);
+  fillMenu($('#node-input-sampleRate'), sampleRateChoices(node, node.sampleRate));
 
   $('#node-input-maxChunk').spinner({ min: 10 });
   $('#node-input-pause').spinner({ min: 0, step: 50 });
